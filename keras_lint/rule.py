@@ -1,0 +1,123 @@
+"""The rule contract: what every rule module defines, and what it may report.
+
+A rule is a class with a code, a slug, a message, docs (its docstring, in fixed sections),
+VALID and INVALID examples, and ``visit_<Node>`` / ``leave_<Node>`` methods that the engine
+calls during its single traversal. Rules never parse or walk on their own.
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .context import FileContext
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References")
+
+Replacement = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """An import a fix needs: ``from module import obj as asname`` or ``import module as asname``."""
+
+    module: str
+    obj: Optional[str] = None
+    asname: Optional[str] = None
+
+
+@dataclass
+class Fix:
+    """Node replacements (matched by identity on the original tree) plus imports to add."""
+
+    safety: str
+    replacements: Dict[cst.CSTNode, Replacement] = field(default_factory=dict)
+    add_imports: Tuple[ImportSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.safety not in (SAFE, UNSAFE):
+            raise ValueError(f"fix safety must be 'safe' or 'unsafe', not {self.safety!r}")
+
+
+@dataclass
+class Report:
+    """What a rule says about one node, before positions are resolved."""
+
+    code: str
+    node: cst.CSTNode
+    message: str
+    fix: Optional[Fix]
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An INVALID example: the rule must report ``source`` (``count`` times, the first on ``line``
+    if given); ``fixed`` is the expected output of its fixes, unsafe ones included (``None``: no
+    fix for this example)."""
+
+    source: str
+    fixed: Optional[str] = None
+    line: Optional[int] = None
+    target: str = "keras3"
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A VALID example that must stay quiet (``target`` selects the stack the check assumes)."""
+
+    source: str
+    target: str = "keras3"
+
+
+Example = Union[str, Valid]
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    message: ClassVar[str]
+    #: On without --select. Opt-in rules say False.
+    default_enabled: ClassVar[bool] = True
+    #: Targets on which the rule is on by default even when ``default_enabled`` is False.
+    default_targets: ClassVar[Tuple[str, ...]] = ()
+    #: "safe", "unsafe" or None (no fix at all). Individual reports may still come without a fix.
+    fix_safety: ClassVar[Optional[str]] = None
+    #: Text prefilter: the rule only runs on files containing at least one of these strings.
+    triggers: ClassVar[Tuple[str, ...]] = ("keras", "tensorflow")
+    VALID: ClassVar[Sequence[Example]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def __init__(self, ctx: "FileContext") -> None:
+        self.ctx = ctx
+
+    def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None) -> None:
+        self.ctx.reports.append(Report(self.code, node, message or self.message, fix))
+
+    # -- docs -------------------------------------------------------------------------------
+    @classmethod
+    def docs(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def doc_sections(cls) -> Dict[str, str]:
+        """Split the docstring into its ``## Section`` parts."""
+        sections: Dict[str, List[str]] = {}
+        current = None
+        for line in cls.docs().splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+                sections[current] = []
+            elif current is not None:
+                sections[current].append(line)
+        return {k: "\n".join(v).strip() for k, v in sections.items()}
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.message.split(":")[0].split(". ")[0]

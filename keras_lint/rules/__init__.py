@@ -1,0 +1,1 @@
+"""One module per rule (or small family). Every ``Rule`` subclass here is found automatically."""

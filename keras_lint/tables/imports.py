@@ -1,0 +1,101 @@
+"""Moved and removed Keras import paths (KL401, KL402).
+
+Paths are canonical (``keras.``-rooted; ``tensorflow.keras.`` and ``tf_keras.`` spell the same
+API): a fix keeps the root the user wrote. ``names`` maps each known public name of the old
+module to its new home ``(module, name)`` or to ``None`` when it has no replacement. Names not
+listed are reported without a fix: we only rewrite what was checked against the real library.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+NewHome = Optional[Tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class MovedModule:
+    old: str
+    note: str
+    names: Dict[str, NewHome] = field(default_factory=dict)
+    #: The module that can stand in for the old one as a whole (``from keras.utils import
+    #: np_utils`` -> ``from keras import utils as np_utils``), when every listed name moved there.
+    module_alias: Optional[str] = None
+    #: Still importable on tf-keras 2.21 (so only a finding when the code aims at Keras 3).
+    alive_on_tf_keras: bool = False
+
+
+def _same(module: str, *names: str) -> Dict[str, NewHome]:
+    return {n: (module, n) for n in names}
+
+
+_CORE = ("Masking", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Activation",
+         "Reshape", "Permute", "Flatten", "RepeatVector", "Lambda", "Dense", "ActivityRegularization")
+_MERGE = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+          "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot")
+_PREPROCESSING = ("Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation",
+                  "RandomZoom", "RandomContrast", "RandomCrop", "RandomTranslation", "RandomHeight",
+                  "RandomWidth", "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
+                  "Hashing", "Discretization")
+_ENGINE = {
+    **_same("keras.layers", "Layer", "InputSpec", "Input", "InputLayer"),
+    **_same("keras.models", "Model", "Sequential"),
+    **_same("keras.utils", "get_source_inputs"),
+}
+
+MOVED_MODULES: Dict[str, MovedModule] = {m.old: m for m in (
+    MovedModule("keras.engine", "keras.engine was removed in Keras 2.4; Layer and InputSpec are in keras.layers, "
+                "Model in keras.models", _ENGINE),
+    MovedModule("keras.engine.topology", "keras.engine.topology was removed in Keras 2.2; Layer and InputSpec are "
+                "in keras.layers, get_source_inputs in keras.utils", _ENGINE),
+    MovedModule("keras.engine.base_layer", "keras.engine.base_layer is gone; use keras.layers.Layer",
+                _same("keras.layers", "Layer", "InputSpec")),
+    MovedModule("keras.engine.training", "keras.engine.training is gone; use keras.models.Model",
+                _same("keras.models", "Model")),
+    MovedModule("keras.layers.core", "keras.layers.core is gone; its layers are in keras.layers",
+                _same("keras.layers", *_CORE), module_alias="keras.layers"),
+    MovedModule("keras.layers.merge", "keras.layers.merge is gone; its layers and functions are in keras.layers",
+                _same("keras.layers", *_MERGE), module_alias="keras.layers"),
+    MovedModule("keras.utils.np_utils", "keras.utils.np_utils is gone; use keras.utils",
+                _same("keras.utils", "to_categorical", "normalize"), module_alias="keras.utils"),
+    MovedModule("keras.utils.visualize_util", "keras.utils.visualize_util is gone; use keras.utils.plot_model",
+                {"plot": ("keras.utils", "plot_model"), "model_to_dot": ("keras.utils", "model_to_dot")}),
+    MovedModule("keras.utils.generic_utils", "keras.utils.generic_utils is gone; use keras.utils",
+                _same("keras.utils", "get_custom_objects", "custom_object_scope", "CustomObjectScope",
+                      "serialize_keras_object", "deserialize_keras_object", "Progbar"),
+                module_alias="keras.utils"),
+    MovedModule("keras.layers.advanced_activations", "keras.layers.advanced_activations is gone; its layers are "
+                "in keras.layers (ThresholdedReLU was removed in Keras 3: use ReLU(threshold=...))",
+                {**_same("keras.layers", "LeakyReLU", "PReLU", "ELU", "Softmax", "ReLU"), "ThresholdedReLU": None}),
+    MovedModule("keras.backend.tensorflow_backend", "keras.backend.tensorflow_backend is gone; sessions do not exist "
+                "in TF 2 (for GPU memory use tf.config.experimental.set_memory_growth; on tf-keras "
+                "tf.compat.v1.keras.backend.set_session still exists)",
+                {**_same("keras.backend", "clear_session"), "set_session": None, "get_session": None}),
+    MovedModule("keras.legacy.interfaces", "keras.legacy.interfaces is gone; drop the legacy_* decorators "
+                "(they only converted Keras 1 argument names)",
+                {}),
+    MovedModule("keras.wrappers.scikit_learn", "keras.wrappers.scikit_learn is gone; Keras 3 has "
+                "keras.wrappers.SKLearnClassifier/SKLearnRegressor (they take model=, not build_fn=), "
+                "or use the scikeras package", {"KerasClassifier": None, "KerasRegressor": None}),
+    MovedModule("keras.layers.experimental.preprocessing", "the preprocessing layers left "
+                "layers.experimental.preprocessing in TF 2.6; they are in keras.layers",
+                _same("keras.layers", *_PREPROCESSING), module_alias="keras.layers", alive_on_tf_keras=True),
+)}
+
+# KL401: the private helper's public-looking name moved into each stack's private tree.
+OBTAIN_INPUT_SHAPE_OLD = ("keras.applications.imagenet_utils", "keras_applications.imagenet_utils")
+OBTAIN_INPUT_SHAPE = {
+    "keras3": ("keras.src.applications.imagenet_utils", "obtain_input_shape"),
+    "tf-keras": ("tf_keras.src.applications.imagenet_utils", "obtain_input_shape"),
+}
+
+# The roots a user may write the same Keras API under; a fix keeps the user's root.
+KERAS_ROOTS = ("tensorflow.keras", "tf_keras", "keras")
+
+
+def find_moved(canonical_module: str, raw_module: str, target: str) -> Optional[MovedModule]:
+    """The table entry for a module, unless that module still exists where the code runs."""
+    entry = MOVED_MODULES.get(canonical_module)
+    if entry is not None and entry.alive_on_tf_keras and (target == "tf-keras" or raw_module.startswith("tf_keras")):
+        return None
+    return entry
