@@ -1,0 +1,641 @@
+"""KL301, KL302, KL303: custom Layer classes that cannot be cloned, saved or shaped by Keras.
+
+All three work on the classes of the file at ``leave_Module`` (see ``_keras_classes``): a class is
+a custom layer when a base resolves through the imports to a Keras layer class, directly or
+through another class of the same file.
+
+Subclassed ``keras.Model``s are left out of KL301 and KL302: they are usually saved with
+``save_weights`` and rebuilt by their own code, their constructor arguments are mostly sub-layers
+or whole sub-models that a generated ``get_config`` could not describe, and Keras documents
+``get_config`` on them as optional. KL303 covers them (a Model never calls
+``get_output_shape_for`` either).
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from ..names import dotted_name
+from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule
+from ._callfix import is_literal, literal
+from ._keras_classes import LAYER, MODEL, ClassInfo, children, keras_classes
+
+KERAS_BASE_KWARGS = frozenset({"name", "trainable", "dtype", "dynamic", "autocast", "input_shape",
+                               "batch_input_shape", "batch_size", "input_dim", "weights",
+                               "activity_regularizer"})
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+def _init_params(init: cst.FunctionDef) -> List[cst.Param]:
+    """The named parameters of ``__init__`` after ``self`` (positional, keyword-only)."""
+    params = list(init.params.posonly_params) + list(init.params.params)
+    return params[1:] + list(init.params.kwonly_params)
+
+
+def _star_kwarg(init: cst.FunctionDef) -> Optional[str]:
+    star = init.params.star_kwarg
+    return star.name.value if isinstance(star, cst.Param) else None
+
+
+def _walk_exprs(node: cst.CSTNode):
+    """Every node under ``node`` (no nested functions or classes), depth first."""
+    todo = [node]
+    while todo:
+        cur = todo.pop()
+        yield cur
+        for child in children(cur):
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            todo.append(child)
+
+
+def _super_init_calls(init: cst.FunctionDef, info: ClassInfo) -> List[cst.Call]:
+    """``super().__init__(...)``, ``super(C, self).__init__(...)`` and ``Base.__init__(self, ...)``
+    calls in ``__init__``."""
+    bases = {dotted_name(b.value) for b in info.node.bases if b.keyword is None}
+    calls = []
+    for node in _walk_exprs(init.body):
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value == "__init__"):
+            continue
+        owner = node.func.value
+        if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+            calls.append(node)
+        elif dotted_name(owner) in bases:
+            calls.append(node)
+    return calls
+
+
+def _super_style(init: cst.FunctionDef) -> str:
+    """``super()`` or ``super(Cls, self)``, as the class's ``__init__`` writes it."""
+    for node in _walk_exprs(init.body):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super" and node.args:
+            return cst.Module([]).code_for_node(node)
+    return "super()"
+
+
+def _stored_attributes(init: cst.FunctionDef) -> dict:
+    """param name -> attribute it is stored under, for ``self.<attr> = <param>`` in ``__init__``."""
+    stored = {}
+    for node in _walk_exprs(init.body):
+        pairs: List[Tuple[cst.BaseExpression, cst.BaseExpression]] = []
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                t, v = target.target, node.value
+                if isinstance(t, (cst.Tuple, cst.List)) and isinstance(v, (cst.Tuple, cst.List)) \
+                        and len(t.elements) == len(v.elements):
+                    pairs.extend((a.value, b.value) for a, b in zip(t.elements, v.elements))
+                else:
+                    pairs.append((t, v))
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+            pairs.append((node.target, node.value))
+        for t, v in pairs:
+            if (isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self"
+                    and isinstance(v, cst.Name)):
+                attr = t.attr.value
+                if attr in (v.value, "_" + v.value):
+                    stored.setdefault(v.value, attr)
+    return stored
+
+
+def _non_primitive(param: cst.Param) -> bool:
+    """The default shows a value Keras cannot auto-serialize (an object, a call, an array)."""
+    if param.default is None:
+        return False
+    value = param.default
+    if is_literal(literal(value)):
+        return False
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return not all(is_literal(literal(e.value)) for e in value.elements)
+    return isinstance(value, (cst.Call, cst.Attribute, cst.Dict, cst.Set, cst.Lambda))
+
+
+def _calls_super_get_config(method: cst.FunctionDef) -> bool:
+    for node in _walk_exprs(method.body):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "get_config":
+            owner = node.func.value
+            if isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+                return True
+            if isinstance(owner, (cst.Name, cst.Attribute)):  # Base.get_config(self)
+                return True
+    return False
+
+
+def _config_written_by_hand(classes, info: ClassInfo) -> bool:
+    """A ``get_config`` in the class or a base of the same file that builds the dict itself,
+    without ``super().get_config()``: the keys Keras passes back are the author's choice."""
+    for cls in [info] + list(classes.local_bases(info)):
+        method = cls.methods.get("get_config")
+        if method is not None and not _calls_super_get_config(method):
+            return True
+    return False
+
+
+def _covered_params(classes, info: ClassInfo, init: cst.FunctionDef) -> set:
+    """``__init__`` parameters whose value a Keras base's own ``get_config`` already records.
+
+    For a built-in base such as ``Dense``: every parameter the ``super().__init__(...)`` call reads,
+    directly or through a local variable computed from it (``size = tuple(size)``). For a bare
+    ``Layer``: only ``name``, ``dtype``, ``trainable`` and its other own keywords, under their names."""
+    builtin = any(qn.rsplit(".", 1)[-1] != "Layer" for qn in classes.keras_bases(info))
+    covered = set()
+    calls = _super_init_calls(init, info)
+    if not builtin:
+        for call in calls:
+            for arg in call.args:
+                if (arg.keyword is not None and isinstance(arg.value, cst.Name)
+                        and arg.keyword.value == arg.value.value and arg.value.value in KERAS_BASE_KWARGS):
+                    covered.add(arg.value.value)
+        return covered
+    read = set()
+    for call in calls:
+        for arg in call.args:
+            read |= {n.value for n in _walk_exprs(arg.value) if isinstance(n, cst.Name)}
+    # one step back through local assignments: size = tuple(output_size); super().__init__(size)
+    for node in _walk_exprs(init.body):
+        if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value in read
+                                                for t in node.targets):
+            read |= {n.value for n in _walk_exprs(node.value) if isinstance(n, cst.Name)}
+    return read
+
+
+def _plain_default(param: cst.Param) -> bool:
+    """A default that shows a plain value (not None): ``alpha=1.0``, ``mode='xy'``, ``sizes=(1, 2)``."""
+    value = param.default
+    if value is None:
+        return False
+    lit = literal(value)
+    if is_literal(lit):
+        return lit is not None
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return all(is_literal(literal(e.value)) and literal(e.value) is not None for e in value.elements)
+    return False
+
+
+def _layer_classes(rule: Rule, module: cst.Module, kinds=(LAYER,)):
+    classes = keras_classes(module, rule.ctx)
+    for info in classes.infos:
+        if info.kind in kinds:
+            yield classes, info
+
+
+def _defines(classes, info: ClassInfo, method: str) -> bool:
+    if method in info.methods:
+        return True
+    return any(method in base.methods for base in classes.local_bases(info))
+
+
+# -- KL301 ------------------------------------------------------------------------------------------
+
+class LayerWithoutGetConfig(Rule):
+    """
+    ## What it does
+    Finds custom Keras layers (classes deriving from a Keras `Layer`, directly or through another
+    class of the same file) whose `__init__` takes arguments besides `self`, `*args` and
+    `**kwargs`, and which define no `get_config`, neither themselves nor in a base class of the
+    same file.
+
+    ## Why is this bad?
+    `clone_model`, `model.to_json()`, `model.save(...)` and `keras.models.load_model` rebuild a
+    layer from its config. Keras 3 and tf-keras record plain `int`/`float`/`str`/`bool` arguments
+    automatically, but as soon as a value is a NumPy array or another object they cannot serialize
+    they fail with `NotImplementedError: ... was created by passing non-serializable argument
+    values in __init__(), and therefore the object must override get_config()` (measured on both
+    stacks with an array; Keras 3 also refuses initializer objects, tf-keras serializes those).
+    Seed 002 §2 uses "can `clone_model` copy it?" as the test of a well-written layer; the
+    rule reports the layer before the model is trained and saved. The message is firmer when an
+    argument's default shows a non-serializable value.
+
+    Not reported: a layer whose arguments all default to plain values (`alpha=1.0`,
+    `mode="xy"`; `None` does not count, it often stands for an object), since Keras records those
+    by itself and Keras's own layers rely on it. Arguments a built-in Keras base (`Dense`,
+    `Conv2D`, ...) records itself, because `super().__init__` receives them (directly or computed
+    into a local variable), do not count; for a bare `Layer` base only `name`, `dtype`,
+    `trainable` and its other own arguments do.
+
+    Classes deriving from `keras.Model` are not reported: subclassed models are usually saved with
+    `save_weights`, and their constructor arguments are typically sub-layers a generated config
+    cannot describe. Base classes imported from other files of your project are not followed:
+    a layer deriving from one is skipped.
+
+    ## Example
+    ```python
+    class Scale(keras.layers.Layer):
+        def __init__(self, initializer, **kwargs):
+            super().__init__(**kwargs)
+            self.initializer = initializer
+    ```
+
+    ## Use instead
+    ```python
+    class Scale(keras.layers.Layer):
+        def __init__(self, initializer, **kwargs):
+            super().__init__(**kwargs)
+            self.initializer = initializer
+
+        def get_config(self):
+            config = super().get_config()
+            config.update({"initializer": self.initializer})
+            return config
+    ```
+
+    ## Fix safety
+    Unsafe: the generated `get_config` returns `super().get_config()` updated with every
+    `__init__` argument, read back from the attribute `__init__` stores it in
+    (`self.name = name` or `self._name = name`). It is only offered when every argument is
+    stored that way; the values are returned as they are, so an object that needs
+    `keras.saving.serialize_keras_object` for a `.keras` file still does.
+
+    ## References
+    - Seed 002 §2 (`get_config` and `clone_model` as the test of a correct layer).
+    - catalog.md, KL301 (measured on TF 2.21 / Keras 3.15 / tf-keras 2.21).
+    - https://keras.io/guides/serialization_and_saving/
+    """
+
+    code = "KL301"
+    name = "layer-without-get-config"
+    message = ("custom layer `{cls}` takes __init__ arguments ({args}) but defines no `get_config`: Keras "
+               "rebuilds it only while every value is plain data (int/float/str/bool, lists of them); a NumPy "
+               "array or other object makes clone_model/to_json/save fail with `NotImplementedError: ... "
+               "non-serializable argument values in __init__()`")
+    message_object = ("custom layer `{cls}` defines no `get_config` and `{arg}` defaults to an object (`{default}`): "
+                      "clone_model/to_json/save fail with `NotImplementedError: ... non-serializable argument "
+                      "values in __init__()` for values Keras cannot serialize (on Keras 3 this includes "
+                      "initializer objects)")
+    fix_safety = UNSAFE
+
+    VALID = [
+        # defines get_config
+        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.units = units\n"
+        "    def get_config(self):\n        return {**super().get_config(), 'units': self.units}\n",
+        # only **kwargs / no __init__
+        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n",
+        "from tensorflow.keras.layers import Layer\nclass A(Layer):\n    def call(self, x):\n        return x\n",
+        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, *args, **kwargs):\n        super().__init__(*args, **kwargs)\n",
+        # get_config in a custom base of the same file
+        "import keras\nclass Base(keras.layers.Layer):\n    def get_config(self):\n        return super().get_config()\n"
+        "class A(Base):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n        self.units = units\n",
+        # not layers: callbacks, losses, metrics, initializers, regularizers, constraints, sequences
+        "import keras\nclass C(keras.callbacks.Callback):\n    def __init__(self, path):\n        super().__init__()\n        self.path = path\n",
+        "import keras\nclass L(keras.losses.Loss):\n    def __init__(self, w, **kwargs):\n        super().__init__(**kwargs)\n        self.w = w\n",
+        "import keras\nclass M(keras.metrics.Metric):\n    def __init__(self, k, **kwargs):\n        super().__init__(**kwargs)\n        self.k = k\n",
+        "from tensorflow.keras import initializers\nclass I(initializers.Initializer):\n    def __init__(self, v):\n        self.v = v\n",
+        "import keras\nclass R(keras.regularizers.Regularizer):\n    def __init__(self, l):\n        self.l = l\n",
+        "import keras\nclass K(keras.constraints.Constraint):\n    def __init__(self, m):\n        self.m = m\n",
+        "from keras.utils import Sequence\nclass S(Sequence):\n    def __init__(self, x, batch_size):\n        self.x = x\n",
+        # arguments a built-in base records itself (Dense.get_config has `units` and `activation`)
+        "from keras.layers import Dense\nclass MyDense(Dense):\n    def __init__(self, units, activation=None, **kwargs):\n"
+        "        super().__init__(units, activation=activation, **kwargs)\n",
+        # only Keras's own arguments, forwarded to a bare Layer
+        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, name=None, dtype=None):\n"
+        "        super().__init__(name=name, dtype=dtype)\n",
+        # every argument defaults to a plain value: Keras records it by itself
+        "import keras\nclass ELU(keras.layers.Layer):\n    def __init__(self, alpha=1.0, mode='fast', **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.alpha = alpha\n",
+        # a built-in base receives a value computed from the argument
+        "from keras.layers import AveragePooling2D\nclass Pool(AveragePooling2D):\n"
+        "    def __init__(self, size, **kwargs):\n        pool_size = tuple(size)\n"
+        "        super().__init__(pool_size, **kwargs)\n",
+        # subclassed models (documented decision)
+        "import keras\nclass Net(keras.Model):\n    def __init__(self, encoder, **kwargs):\n        super().__init__(**kwargs)\n        self.encoder = encoder\n",
+        # a base from another file of the project is not followed; a project's own Layer is not Keras
+        "from .base import MyBase\nclass A(MyBase):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n",
+        "from lasagne.layers import Layer\nclass A(Layer):\n    def __init__(self, incoming, n):\n        self.n = n\n",
+        # a mixin of unknown origin may bring get_config
+        "import keras\nfrom mylib import ConfigMixin\nclass A(ConfigMixin, keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.units = units\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import keras\n\n\nclass Scale(keras.layers.Layer):\n"
+            "    def __init__(self, initializer=keras.initializers.Constant(2.0), **kwargs):\n"
+            "        super().__init__(**kwargs)\n        self.initializer = initializer\n\n"
+            "    def call(self, x):\n        return x\n",
+            line=4,
+            fixed="import keras\n\n\nclass Scale(keras.layers.Layer):\n"
+                  "    def __init__(self, initializer=keras.initializers.Constant(2.0), **kwargs):\n"
+                  "        super().__init__(**kwargs)\n        self.initializer = initializer\n\n"
+                  "    def get_config(self):\n        config = super().get_config()\n"
+                  "        config.update({\"initializer\": self.initializer})\n        return config\n\n"
+                  "    def call(self, x):\n        return x\n"),
+        # Keras 2 style: aliased import, old-style super, private attribute, keyword-only argument
+        Invalid(
+            "from keras import layers as KL\n\nclass AnchorBoxes(KL.Layer):\n"
+            "    def __init__(self, sizes, *, ratios=(0.5, 1, 2), **kwargs):\n"
+            "        self._sizes = sizes\n        self.ratios = ratios\n"
+            "        super(AnchorBoxes, self).__init__(**kwargs)\n",
+            fixed="from keras import layers as KL\n\nclass AnchorBoxes(KL.Layer):\n"
+                  "    def __init__(self, sizes, *, ratios=(0.5, 1, 2), **kwargs):\n"
+                  "        self._sizes = sizes\n        self.ratios = ratios\n"
+                  "        super(AnchorBoxes, self).__init__(**kwargs)\n\n"
+                  "    def get_config(self):\n        config = super(AnchorBoxes, self).get_config()\n"
+                  "        config.update({\"sizes\": self._sizes, \"ratios\": self.ratios})\n        return config\n"),
+        # through a custom base of the same file; the argument is transformed, so no fix
+        Invalid(
+            "import tensorflow as tf\nclass Base(tf.keras.layers.Layer):\n    pass\n"
+            "class Attention(Base):\n    def __init__(self, heads, **kwargs):\n        super().__init__(**kwargs)\n"
+            "        self.dims = heads * 64\n",
+            line=4),
+        # subclass of a built-in layer: Dense's get_config does not know `scale`
+        Invalid(
+            "from tensorflow.keras.layers import Dense\nclass ScaledDense(Dense):\n"
+            "    def __init__(self, units, scale, **kwargs):\n        super().__init__(units, **kwargs)\n"
+            "        self.units = units\n        self.scale = scale\n",
+            fixed="from tensorflow.keras.layers import Dense\nclass ScaledDense(Dense):\n"
+                  "    def __init__(self, units, scale, **kwargs):\n        super().__init__(units, **kwargs)\n"
+                  "        self.units = units\n        self.scale = scale\n\n"
+                  "    def get_config(self):\n        config = super().get_config()\n"
+                  "        config.update({\"scale\": self.scale})\n        return config\n"),
+    ]
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for classes, info in _layer_classes(self, node):
+            init = info.methods.get("__init__")
+            if init is None or not info.bases_known:
+                continue
+            covered = _covered_params(classes, info, init)
+            params = [p for p in _init_params(init) if p.name.value not in covered]
+            if not params or _defines(classes, info, "get_config") or _defines(classes, info, "from_config"):
+                continue
+            if all(_plain_default(p) for p in params):
+                continue  # Keras records plain values by itself (as its own ELU(alpha=1.0) relies on)
+            names = [p.name.value for p in params]
+            evident = next((p for p in params if _non_primitive(p)), None)
+            if evident is not None:
+                default = cst.Module([]).code_for_node(evident.default)  # type: ignore[arg-type]
+                if len(default) > 40:
+                    default = default[:37] + "..."
+                message = self.message_object.format(cls=info.name, arg=evident.name.value, default=default)
+            else:
+                message = self.message.format(cls=info.name, args=", ".join(f"`{n}`" for n in names))
+            self.report(info.node.name, message, self._fix(init, names))
+
+    def _fix(self, init: cst.FunctionDef, names: Sequence[str]) -> Optional[Fix]:
+        stored = _stored_attributes(init)
+        if any(n not in stored for n in names):
+            return None  # an argument is not stored under a recognisable name: do not guess
+        items = ", ".join(f'"{n}": self.{stored[n]}' for n in names)
+        code = (f"def get_config(self):\n"
+                f"    config = {_super_style(init)}.get_config()\n"
+                f"    config.update({{{items}}})\n"
+                f"    return config\n")
+        method = cst.parse_statement(code, config=self.ctx.module.config_for_parsing)
+        method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        return Fix(UNSAFE, {init: cst.FlattenSentinel([init, method])})
+
+
+# -- KL302 ------------------------------------------------------------------------------------------
+
+class LayerDropsKwargs(Rule):
+    """
+    ## What it does
+    Finds custom Keras layers whose `__init__` has no `**kwargs`, or takes `**kwargs` but does
+    not pass them on to `super().__init__`.
+
+    ## Why is this bad?
+    A layer's config always carries Keras's own constructor arguments (`name`, `trainable`,
+    `dtype`). `clone_model`, `model_from_json` and loading a `.keras` file call
+    `MyLayer(**config)`, which fails on Keras 3 and tf-keras with
+    `TypeError: ... __init__() got an unexpected keyword argument 'name'` (measured; `trainable`
+    when the layer takes a `name`), and
+    `MyLayer(name="x")` fails in your own code as well. A layer that swallows `**kwargs` without
+    forwarding them silently ignores the name, dtype policy and trainability you give it.
+
+    Subclassed `keras.Model`s are not reported (see KL301), nor classes that define `from_config`
+    (themselves or in a base of the same file) or have a base or mixin of unknown origin, which may
+    build the object itself; nor an `__init__` that reads `**kwargs` itself (pops or inspects them,
+    hands them to an inner layer), nor a layer whose `get_config` is written by hand without
+    `super().get_config()` (then Keras's own keys never come back to `__init__`).
+
+    ## Example
+    ```python
+    class Scale(keras.layers.Layer):
+        def __init__(self, factor=2.0):
+            super().__init__()
+            self.factor = factor
+    ```
+
+    ## Use instead
+    ```python
+    class Scale(keras.layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+    ```
+
+    ## Fix safety
+    Safe: the fix adds `**kwargs` to the signature (when missing) and passes it to the one
+    `super().__init__(...)` call; calls that worked before behave the same. No fix when there is no
+    such call, several of them, when the call already names a Keras argument such as `name=`
+    (forwarding would pass it twice), or when `**kwargs` is used for something else.
+
+    ## References
+    - Seed 002 §2 (a layer is correct when `clone_model` can copy it).
+    - catalog.md, KL302 (measured on Keras 3.15).
+    - https://keras.io/guides/making_new_layers_and_models_via_subclassing/
+    """
+
+    code = "KL302"
+    name = "layer-drops-keras-kwargs"
+    message_missing = ("custom layer `{cls}`: `__init__` takes no `**kwargs`, so Keras cannot pass `name`, "
+                       "`trainable` or `dtype`: clone_model/model_from_json/loading fail with `TypeError: "
+                       "... got an unexpected keyword argument 'name'`; add `**kwargs` and pass it to "
+                       "`super().__init__`")
+    message = ("custom layer `{cls}`: `**{kw}` is not passed to `super().__init__`, so `name`, "
+               "`trainable` and `dtype` are silently dropped; pass `**{kw}` on")
+    fix_safety = SAFE
+
+    VALID = [
+        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.units = units\n",
+        "from keras.layers import Layer\nclass A(Layer):\n    def __init__(self, units, **kw):\n"
+        "        Layer.__init__(self, **kw)\n",
+        "import tensorflow as tf\nclass A(tf.keras.layers.Layer):\n    def __init__(self, *args, **kwargs):\n"
+        "        super(A, self).__init__(*args, **kwargs)\n",
+        # kwargs forwarded under another spelling
+        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+        "        base = {k: v for k, v in kwargs.items() if k != 'units'}\n        super().__init__(**base)\n",
+        # no __init__
+        "import keras\nclass A(keras.layers.Layer):\n    def call(self, x):\n        return x\n",
+        # not a layer: callback, loss, plain class, subclassed model, foreign Layer
+        "import keras\nclass C(keras.callbacks.Callback):\n    def __init__(self, path):\n        super().__init__()\n",
+        "import keras\nclass L(keras.losses.Loss):\n    def __init__(self):\n        super().__init__()\n",
+        "class A:\n    def __init__(self, units):\n        self.units = units\n",
+        "import keras\nclass Net(keras.Model):\n    def __init__(self, n):\n        super().__init__()\n",
+        "from lasagne.layers import Layer\nclass A(Layer):\n    def __init__(self, incoming):\n        super().__init__(incoming)\n",
+        # a custom from_config builds the object itself
+        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, n):\n        super().__init__()\n"
+        "    @classmethod\n    def from_config(cls, config):\n        return cls(config['n'])\n",
+        # __init__ reads **kwargs itself (here: hands them to an inner layer)
+        "import keras\nclass Wrap(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+        "        super().__init__()\n        self.inner = keras.layers.Dense(units, **kwargs)\n",
+        # get_config written by hand in a base: Keras's own keys never reach __init__
+        "import keras\nclass Base(keras.layers.Layer):\n    def get_config(self):\n        return {'rate': self.rate}\n"
+        "class Drop(Base):\n    def __init__(self, rate):\n        super().__init__()\n        self.rate = rate\n"
+        "    def get_config(self):\n        return {**super().get_config(), 'x': 1}\n",
+        # a mixin of unknown origin may do the same
+        "import keras\nfrom mylib import FromConfigMixin\nclass A(FromConfigMixin, keras.layers.Layer):\n"
+        "    def __init__(self, n):\n        super().__init__()\n",
+    ]
+    INVALID = [
+        Invalid(
+            "import keras\n\nclass Scale(keras.layers.Layer):\n    def __init__(self, factor=2.0):\n"
+            "        super().__init__()\n        self.factor = factor\n",
+            line=3,
+            fixed="import keras\n\nclass Scale(keras.layers.Layer):\n    def __init__(self, factor=2.0, **kwargs):\n"
+                  "        super().__init__(**kwargs)\n        self.factor = factor\n"),
+        # Keras 2 style: imported Layer, old super, kwargs accepted but dropped
+        Invalid(
+            "from keras.engine.topology import Layer\n\nclass ClipBoxes(Layer):\n"
+            "    def __init__(self, mode='xyxy', **kwargs):\n        self.mode = mode\n"
+            "        super(ClipBoxes, self).__init__()\n",
+            fixed="from keras.engine.topology import Layer\n\nclass ClipBoxes(Layer):\n"
+                  "    def __init__(self, mode='xyxy', **kwargs):\n        self.mode = mode\n"
+                  "        super(ClipBoxes, self).__init__(**kwargs)\n"),
+        # through a custom base, no arguments at all
+        Invalid(
+            "import tensorflow as tf\nclass Base(tf.keras.layers.Layer):\n    pass\n"
+            "class Identity(Base):\n    def __init__(self):\n        super().__init__()\n",
+            line=4,
+            fixed="import tensorflow as tf\nclass Base(tf.keras.layers.Layer):\n    pass\n"
+                  "class Identity(Base):\n    def __init__(self, **kwargs):\n"
+                  "        super().__init__(**kwargs)\n"),
+        # name= given explicitly: forwarding would pass it twice -> report, no fix
+        Invalid(
+            "import keras\nclass Block(keras.layers.Layer):\n    def __init__(self, units):\n"
+            "        super().__init__(name='block')\n"),
+    ]
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for classes, info in _layer_classes(self, node):
+            init = info.methods.get("__init__")
+            if init is None or not info.bases_known or _defines(classes, info, "from_config"):
+                continue  # an unknown base or mixin may bring its own from_config
+            supers = _super_init_calls(init, info)
+            if any(arg.star == "**" for call in supers for arg in call.args):
+                continue
+            kw = _star_kwarg(init)
+            if kw is not None and any(isinstance(n, cst.Name) and n.value == kw for n in _walk_exprs(init.body)):
+                continue  # __init__ reads **kwargs itself: it decides what reaches Keras
+            if kw is None and _config_written_by_hand(classes, info):
+                continue
+            if kw is None:
+                self.report(info.node.name, self.message_missing.format(cls=info.name), self._fix(init, supers, None))
+            elif supers:
+                self.report(info.node.name, self.message.format(cls=info.name, kw=kw), self._fix(init, supers, kw))
+
+    def _fix(self, init: cst.FunctionDef, supers: List[cst.Call], kw: Optional[str]) -> Optional[Fix]:
+        if len(supers) != 1:
+            return None
+        call = supers[0]
+        if any(a.keyword is not None and a.keyword.value in KERAS_BASE_KWARGS for a in call.args):
+            return None
+        replacements = {}
+        if kw is None:
+            taken = {p.name.value for p in _init_params(init)}
+            if "kwargs" in taken:
+                return None
+            kw = "kwargs"
+            params = init.params
+            replacements[params] = params.with_changes(star_kwarg=cst.Param(name=cst.Name(kw), star="**"))
+        new_arg = cst.Arg(value=cst.Name(kw), star="**")
+        replacements[call] = call.with_changes(args=list(call.args) + [new_arg])
+        return Fix(SAFE, replacements)
+
+
+# -- KL303 ------------------------------------------------------------------------------------------
+
+class GetOutputShapeFor(Rule):
+    """
+    ## What it does
+    Finds a `get_output_shape_for` method on a class deriving from a Keras layer or model.
+
+    ## Why is this bad?
+    `get_output_shape_for` is the Keras 1 name (seed 001, "custom layer"). Keras 2 renamed it
+    `compute_output_shape`, and neither Keras 2, tf-keras nor Keras 3 ever calls the old name: the
+    shape you declare is silently ignored (measured: a layer declaring `(None, 999)` builds as
+    `(None, 3)`). On Keras 3 a wrapper that asks for the shape, such as `TimeDistributed`, fails
+    with `NotImplementedError: Layer MyLayer does not have a compute_output_shape method
+    implemented` (measured).
+
+    A class that also defines `compute_output_shape` (a Keras 1/2 compatibility shim) is not
+    reported, and nor is a `get_output_shape_for` on a class that is not a Keras layer (Lasagne
+    uses the same name).
+
+    ## Example
+    ```python
+    class Pair(keras.layers.Layer):
+        def call(self, x):
+            return keras.ops.concatenate([x, x], axis=-1)
+
+        def get_output_shape_for(self, input_shape):
+            return input_shape[:-1] + (2 * input_shape[-1],)
+    ```
+
+    ## Use instead
+    ```python
+    class Pair(keras.layers.Layer):
+        def call(self, x):
+            return keras.ops.concatenate([x, x], axis=-1)
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[:-1] + (2 * input_shape[-1],)
+    ```
+
+    ## Fix safety
+    Unsafe: after the rename Keras starts using the method, so a wrong shape it declares now
+    matters (on Keras 3 the declared shape is used for symbolic outputs instead of tracing
+    `call`). Calls of `get_output_shape_for` elsewhere in your code are not renamed.
+
+    ## References
+    - Seed 001, "custom layer" (the Keras 1 documentation's three methods).
+    - catalog.md, KL303 (measured on TF 2.21 / Keras 3.15 / tf-keras 2.21).
+    - https://keras.io/api/layers/base_layer/#compute_output_shape-method
+    """
+
+    code = "KL303"
+    name = "keras1-get-output-shape-for"
+    message = ("`get_output_shape_for` is the Keras 1 name: Keras 2 and 3 never call it, so this shape is "
+               "ignored (and Keras 3 wrappers such as TimeDistributed raise NotImplementedError); rename it "
+               "`compute_output_shape`")
+    fix_safety = UNSAFE
+    triggers = ("get_output_shape_for",)
+
+    VALID = [
+        "import keras\nclass A(keras.layers.Layer):\n    def compute_output_shape(self, s):\n        return s\n",
+        # compatibility shim: both names
+        "from keras.layers import Layer\nclass A(Layer):\n    def get_output_shape_for(self, s):\n        return s\n"
+        "    def compute_output_shape(self, s):\n        return self.get_output_shape_for(s)\n",
+        # Lasagne (and other libraries) use the same name
+        "import lasagne\nclass A(lasagne.layers.Layer):\n    def get_output_shape_for(self, s):\n        return s\n",
+        "class A:\n    def get_output_shape_for(self, s):\n        return s\n",
+        # a call, not a definition
+        "import keras\ndef f(layer, s):\n    return layer.get_output_shape_for(s)\n",
+    ]
+    INVALID = [
+        Invalid(
+            "from keras import backend as K\nfrom keras.engine.topology import Layer\n\nclass MyLayer(Layer):\n"
+            "    def call(self, x, mask=None):\n        return K.dot(x, self.W)\n\n"
+            "    def get_output_shape_for(self, input_shape):\n        return (input_shape[0], self.output_dim)\n",
+            line=8,
+            fixed="from keras import backend as K\nfrom keras.engine.topology import Layer\n\nclass MyLayer(Layer):\n"
+                  "    def call(self, x, mask=None):\n        return K.dot(x, self.W)\n\n"
+                  "    def compute_output_shape(self, input_shape):\n        return (input_shape[0], self.output_dim)\n"),
+        Invalid(
+            "import tensorflow as tf\nclass Base(tf.keras.layers.Layer):\n    pass\nclass Crop(Base):\n"
+            "    def get_output_shape_for(self, s):\n        return s\n",
+            line=5,
+            fixed="import tensorflow as tf\nclass Base(tf.keras.layers.Layer):\n    pass\nclass Crop(Base):\n"
+                  "    def compute_output_shape(self, s):\n        return s\n"),
+    ]
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for _classes, info in _layer_classes(self, node, kinds=(LAYER, MODEL)):
+            method = info.methods.get("get_output_shape_for")
+            if method is None or "compute_output_shape" in info.methods:
+                continue
+            fix = Fix(UNSAFE, {method.name: cst.Name("compute_output_shape")})
+            self.report(method.name, self.message, fix)
