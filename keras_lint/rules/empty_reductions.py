@@ -1,0 +1,688 @@
+"""KL601 and KL602: runtime shape and dtype hazards in box-matching code (argmax over an axis
+that can be empty; int32 shapes mixed with floats)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import FrozenSet, Optional, Set
+
+import libcst as cst
+
+from ..names import dotted_name
+from ..rule import UNSAFE, Fix, Invalid, Rule
+from ._dataflow import ASSIGN, UNPACK, DeferredScopes, Scope, build_scope, iter_nodes
+from ._dtypes import FLOAT, PYFLOAT, DtypeOracle, _arg
+
+MAX_DEPTH = 16
+
+ARGMAX_FUNCS = {
+    "tensorflow.argmax": 0, "tensorflow.argmin": 0, "tensorflow.math.argmax": 0, "tensorflow.math.argmin": 0,
+    "keras.backend.argmax": -1, "keras.backend.argmin": -1, "keras.ops.argmax": None, "keras.ops.argmin": None,
+}
+_WHERE = frozenset({"tensorflow.where", "tensorflow.where_v2", "tensorflow.math.where"})
+_BOOLEAN_MASK = frozenset({"tensorflow.boolean_mask", "keras.backend.boolean_mask"})
+_GATHER = frozenset({"tensorflow.gather", "keras.backend.gather", "keras.ops.take"})
+#: (op -> which tuple elements are data-dependent along axis 0); the op itself is element 0
+_TUPLE_OPS = {
+    "tensorflow.unique": {0}, "tensorflow.unique_with_counts": {0, 2},
+    "tensorflow.setdiff1d": {0, 1}, "tensorflow.image.non_max_suppression_with_scores": {0, 1},
+}
+_NMS = frozenset({"tensorflow.image.non_max_suppression", "tensorflow.image.non_max_suppression_overlaps"})
+_SAME_SHAPE = frozenset({
+    "tensorflow.cast", "tensorflow.identity", "tensorflow.stop_gradient", "tensorflow.abs", "tensorflow.exp",
+    "tensorflow.math.log", "tensorflow.log", "tensorflow.sigmoid", "tensorflow.nn.sigmoid", "tensorflow.nn.softmax",
+    "tensorflow.nn.relu", "tensorflow.square", "tensorflow.sqrt", "tensorflow.negative", "tensorflow.to_float",
+    "tensorflow.to_int32", "tensorflow.clip_by_value", "tensorflow.round", "tensorflow.floor", "tensorflow.math.abs",
+    "tensorflow.random.shuffle", "tensorflow.random_shuffle", "keras.backend.cast", "keras.backend.stop_gradient",
+    "tensorflow.math.sigmoid", "tensorflow.math.exp", "tensorflow.math.square", "tensorflow.math.sqrt",
+})
+_REDUCE = frozenset({
+    "tensorflow.reduce_max", "tensorflow.reduce_min", "tensorflow.reduce_sum", "tensorflow.reduce_mean",
+    "tensorflow.math.reduce_max", "tensorflow.math.reduce_min", "tensorflow.math.reduce_sum",
+    "tensorflow.math.reduce_mean", "keras.backend.max", "keras.backend.min", "keras.backend.sum", "keras.backend.mean",
+})
+_GUARD_CALLS = frozenset({"tensorflow.cond", "tensorflow.case", "tensorflow.switch_case", "tensorflow.Assert",
+                          "tensorflow.debugging.Assert", "keras.backend.switch", "tensorflow.smart_cond"})
+_SIZE_FUNCS = frozenset({"tensorflow.shape", "tensorflow.size", "keras.backend.shape", "keras.ops.shape",
+                         "tensorflow.math.count_nonzero", "tensorflow.count_nonzero"})
+
+
+@dataclass(frozen=True)
+class Dyn:
+    """Axes (counted from the front) whose length depends on the data, and where they came from."""
+
+    axes: FrozenSet[int]
+    rank: Optional[int]
+    origin: str
+    names: FrozenSet[str] = frozenset()
+
+    def via(self, name: str) -> "Dyn":
+        return Dyn(self.axes, self.rank, self.origin, self.names | {name})
+
+
+def _join(a: str, b: str) -> str:
+    if not a or a == b:
+        return b
+    if not b or b in a:
+        return a
+    return f"{a} and {b}"
+
+
+def _int_literal(expr: Optional[cst.BaseExpression]) -> Optional[int]:
+    if isinstance(expr, cst.Integer):
+        return int(expr.evaluated_value)
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) and isinstance(expr.expression, cst.Integer):
+        return -int(expr.expression.evaluated_value)
+    return None
+
+
+def _is_none(expr) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+class ShapeFlow:
+    """Which axes of an expression can be empty, following local assignments."""
+
+    def __init__(self, ctx, scope: Scope) -> None:
+        self.ctx = ctx
+        self.scope = scope
+
+    def qn(self, expr: cst.BaseExpression) -> Optional[str]:
+        return self.ctx.qualname(expr)
+
+    def dyn(self, expr: cst.BaseExpression, before: int, depth: int = 0) -> Optional[Dyn]:
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Name):
+            return self._name(expr.value, before, depth)
+        if isinstance(expr, cst.Attribute):
+            name = dotted_name(expr)
+            if name is not None and name.startswith("self."):
+                return self._name(name, before, depth)
+            if expr.attr.value == "y" and isinstance(expr.value, cst.Call) and self.qn(expr.value.func) in _TUPLE_OPS:
+                return Dyn(frozenset({0}), 1, self._label(expr.value))
+            return None
+        if isinstance(expr, cst.Call):
+            return self._call(expr, before, depth)
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, before, depth)
+        if isinstance(expr, (cst.BinaryOperation, cst.Comparison)):
+            return self._elementwise(expr, before, depth)
+        if isinstance(expr, cst.UnaryOperation):
+            return self.dyn(expr.expression, before, depth + 1)
+        return None
+
+    def _name(self, name: str, before: int, depth: int) -> Optional[Dyn]:
+        b = self.scope.lookup(name, before)
+        if b is None or b.value is None:
+            return None
+        if b.kind == ASSIGN:
+            d = self.dyn(b.value, b.order, depth + 1)
+        elif b.kind == UNPACK:
+            d = self._element(b.value, b.index, b.order, depth)
+        else:
+            return None
+        return d.via(name) if d is not None else None
+
+    def _element(self, value: cst.BaseExpression, index: int, before: int, depth: int) -> Optional[Dyn]:
+        if isinstance(value, cst.Call):
+            qn = self.qn(value.func)
+            if qn in _TUPLE_OPS:
+                return Dyn(frozenset({0}), 1, self._label(value)) if index in _TUPLE_OPS[qn] else None
+            return None
+        if isinstance(value, (cst.Tuple, cst.List)) and 0 <= index < len(value.elements):
+            el = value.elements[index]
+            if isinstance(el, cst.Element):
+                return self.dyn(el.value, before, depth + 1)
+        return None
+
+    def _label(self, call: cst.Call) -> str:
+        raw = self.ctx.raw_qualname(call.func) or self.qn(call.func) or "?"
+        raw = raw.replace("tensorflow.compat.v1.", "tf.").replace("tensorflow.", "tf.", 1)
+        if raw.endswith(("where", "where_v2")):
+            return f"{raw}(cond)"
+        return raw
+
+    def _call(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
+        qn = self.qn(call.func)
+        if qn is None:
+            return self._overlaps(call, before, depth)
+        if qn in _WHERE:
+            x = _arg(call, 1, "x")
+            y = _arg(call, 2, "y")
+            if (x is None or _is_none(x)) and (y is None or _is_none(y)) and call.args:
+                return Dyn(frozenset({0}), 2, self._label(call))
+            return None
+        if qn in _BOOLEAN_MASK:
+            axis = _arg(call, 2, "axis")
+            k = 0 if axis is None or _is_none(axis) else _int_literal(axis)
+            return Dyn(frozenset({k}), None, self._label(call)) if k is not None and k >= 0 else None
+        if qn in _NMS:
+            return Dyn(frozenset({0}), 1, "non-max suppression")
+        if qn in _TUPLE_OPS:
+            return None  # the tuple itself; see _element / subscripts
+        if qn in _GATHER:
+            return self._gather(call, before, depth)
+        if qn in _SAME_SHAPE:
+            first = _arg(call, 0, "x", "input", "t", "value", "features", "logits")
+            return self.dyn(first, before, depth + 1) if first is not None else None
+        if qn in _REDUCE:
+            return self._reduce(call, before, depth)
+        if qn in ("tensorflow.transpose", "keras.backend.transpose"):
+            first = _arg(call, 0, "a", "x")
+            d = self.dyn(first, before, depth + 1) if first is not None else None
+            perm = _arg(call, 1, "perm")
+            if d is None or perm is not None or d.rank != 2:
+                return None
+            return Dyn(frozenset(1 - a for a in d.axes), 2, d.origin, d.names)
+        return self._overlaps(call, before, depth)
+
+    def _overlaps(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
+        """``overlaps_graph(boxes1, boxes2)`` / ``compute_iou(a, b)``: an [N1, N2] matrix whose axis i
+        has the length of argument i."""
+        name = dotted_name(call.func)
+        if name is None:
+            return None
+        last = name.rsplit(".", 1)[-1].lower()
+        if "overlap" not in last and "iou" not in last:
+            return None
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        if len(positional) != 2:
+            return None
+        axes, names, origin = set(), set(), ""
+        for i, arg in enumerate(positional):
+            d = self.dyn(arg, before, depth + 1)
+            if d is not None and 0 in d.axes:
+                axes.add(i)
+                names |= d.names
+                origin = _join(origin, d.origin)
+        if not axes:
+            return None
+        return Dyn(frozenset(axes), 2, origin, frozenset(names))
+
+    def _gather(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
+        params = _arg(call, 0, "params", "x")
+        indices = _arg(call, 1, "indices")
+        axis_expr = _arg(call, 2, "axis")
+        axis = 0 if axis_expr is None else _int_literal(axis_expr)
+        if params is None or indices is None or axis is None or axis < 0 or _arg(call, 99, "batch_dims") is not None:
+            return None
+        di = self.dyn(indices, before, depth + 1)
+        dp = self.dyn(params, before, depth + 1)
+        axes: Set[int] = set()
+        names: Set[str] = set()
+        origin = ""
+        if di is not None and 0 in di.axes and di.rank in (1, None):
+            axes.add(axis)
+            names |= di.names
+            origin = di.origin
+        if dp is not None and (di is None or di.rank in (1, None)):
+            kept = {a for a in dp.axes if a != axis}
+            if kept:
+                axes |= kept
+                names |= dp.names
+                origin = _join(origin, dp.origin)
+        if not axes:
+            return None
+        return Dyn(frozenset(axes), dp.rank if dp is not None else None, origin, frozenset(names))
+
+    def _reduce(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
+        first = _arg(call, 0, "input_tensor", "x")
+        d = self.dyn(first, before, depth + 1) if first is not None else None
+        if d is None:
+            return None
+        axis = _int_literal(_arg(call, 1, "axis"))
+        keep = _arg(call, 2, "keepdims", "keep_dims")
+        if axis is None:
+            return None
+        if axis < 0:
+            if d.rank is None:
+                return None
+            axis += d.rank
+        if isinstance(keep, cst.Name) and keep.value == "True":
+            axes = frozenset(a for a in d.axes if a != axis)
+            rank = d.rank
+        else:
+            axes = frozenset(a if a < axis else a - 1 for a in d.axes if a != axis)
+            rank = d.rank - 1 if d.rank is not None else None
+        return Dyn(axes, rank, d.origin, d.names) if axes else None
+
+    def _elementwise(self, expr, before: int, depth: int) -> Optional[Dyn]:
+        if isinstance(expr, cst.BinaryOperation):
+            sides = [expr.left, expr.right]
+        else:
+            sides = [expr.left] + [c.comparator for c in expr.comparisons]
+        found = [self.dyn(s, before, depth + 1) for s in sides]
+        dyns = [d for d in found if d is not None]
+        if not dyns:
+            return None
+        others = [s for s, d in zip(sides, found) if d is None]
+        if all(isinstance(s, (cst.Integer, cst.Float)) or _int_literal(s) is not None for s in others):
+            return dyns[0]
+        return None
+
+    def _subscript(self, expr: cst.Subscript, before: int, depth: int) -> Optional[Dyn]:
+        value = expr.value
+        elems = list(expr.slice)
+        # tf.unique(x)[0]
+        if isinstance(value, cst.Call) and self.qn(value.func) in _TUPLE_OPS and len(elems) == 1:
+            idx = _int_literal(elems[0].slice.value) if isinstance(elems[0].slice, cst.Index) else None
+            if idx is not None:
+                return self._element(value, idx, before, depth)
+            return None
+        base = self.dyn(value, before, depth + 1)
+        axes: Set[int] = set()
+        out_axis = 0
+        in_axis = 0
+        origin = base.origin if base is not None else ""
+        names = set(base.names) if base is not None else set()
+        for el in elems:
+            sl = el.slice
+            if isinstance(sl, cst.Index):
+                if isinstance(sl.value, cst.Ellipsis):
+                    return None
+                if _is_none(sl.value):  # newaxis
+                    out_axis += 1
+                    continue
+                in_axis += 1  # an index drops the axis
+                continue
+            assert isinstance(sl, cst.Slice)
+            if base is not None and in_axis in base.axes:
+                axes.add(out_axis)
+            elif self._computed_bound(sl.lower, before, depth) or self._computed_bound(sl.upper, before, depth):
+                axes.add(out_axis)
+                origin = origin or "slicing by a computed bound"
+            in_axis += 1
+            out_axis += 1
+        if base is not None:
+            rank = base.rank
+            for a in base.axes:
+                if a >= in_axis:
+                    axes.add(a - in_axis + out_axis)
+            new_rank = None if rank is None else rank - in_axis + out_axis
+        else:
+            new_rank = None
+        if not axes:
+            return None
+        return Dyn(frozenset(axes), new_rank, origin, frozenset(names))
+
+    def _computed_bound(self, bound: Optional[cst.BaseExpression], before: int, depth: int) -> bool:
+        """A slice bound computed by TensorFlow from data (a count, a shape): ``t[:num_gt]`` with
+        ``num_gt = tf.reduce_sum(...)``. Parameters and configuration values are not."""
+        if bound is None or depth > MAX_DEPTH:
+            return False
+        if isinstance(bound, cst.Name):
+            b = self.scope.lookup(bound.value, before)
+            if b is None or b.kind != ASSIGN or b.value is None:
+                return False
+            return self._computed_bound(b.value, b.order, depth + 1)
+        if isinstance(bound, cst.Subscript):
+            return self._computed_bound(bound.value, before, depth + 1)
+        if isinstance(bound, cst.BinaryOperation):
+            return self._computed_bound(bound.left, before, depth + 1) or self._computed_bound(bound.right, before, depth + 1)
+        if isinstance(bound, cst.Call):
+            qn = self.qn(bound.func)
+            if qn is None or not qn.startswith("tensorflow."):
+                return False
+            if qn in ("tensorflow.shape", "tensorflow.size") :
+                # tf.shape(x)[0] of a data-dependent x is a computed count; of anything else it is the full length
+                first = _arg(bound, 0, "input")
+                return first is not None and self.dyn(first, before, depth + 1) is not None
+            return qn.startswith(("tensorflow.reduce_", "tensorflow.math.reduce_", "tensorflow.math.count_nonzero",
+                                  "tensorflow.count_nonzero", "tensorflow.cast", "tensorflow.minimum"))
+        return False
+
+
+def _guarded_names(ctx, scope: Scope) -> Set[str]:
+    """Names whose size the function checks: ``tf.shape(x)``/``tf.size(x)``/``x.shape``/``len(x)``
+    inside an ``if``/``while``/``assert``/conditional expression, or inside ``tf.cond``/
+    ``tf.Assert``/``tf.debugging.assert_*``/``K.switch``."""
+    roots = [node.test for node, _ in scope.conditions if isinstance(node, (cst.If, cst.While, cst.IfExp, cst.Assert))]
+    for call, _ in scope.calls:
+        qn = ctx.qualname(call.func)
+        if qn is not None and (qn in _GUARD_CALLS or qn.startswith(("tensorflow.debugging.assert", "tensorflow.assert_"))):
+            roots.append(call)
+    out: Set[str] = set()
+    for root in roots:
+        for node in iter_nodes(root):
+            if isinstance(node, cst.Call) and node.args:
+                qn = ctx.qualname(node.func)
+                if qn in _SIZE_FUNCS or (isinstance(node.func, cst.Name) and node.func.value == "len"):
+                    name = dotted_name(node.args[0].value)
+                    if name is not None:
+                        out.add(name)
+            elif isinstance(node, cst.Attribute) and node.attr.value in ("shape", "size"):
+                name = dotted_name(node.value)
+                if name is not None:
+                    out.add(name)
+    return out
+
+
+class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
+    """
+    ## What it does
+    Finds `tf.argmax` / `tf.argmin` (also `tf.math.*`, `tf.compat.v1.*`, `K.argmax`,
+    `keras.ops.argmax`) over an axis that can be empty at run time, with no guard. The operand
+    is followed through local assignments; the reduced axis counts as possibly empty only when it
+    comes from an op whose size along it depends on the data:
+
+    - one-argument `tf.where(cond)`, `tf.boolean_mask`, `tf.unique`, non-max suppression;
+    - `tf.gather` with such indices, slicing by a bound computed from the data
+      (`gt_boxes[:num_gt]` with `num_gt = tf.reduce_sum(...)`);
+    - an overlaps/IoU matrix built from such a tensor (a call named `*overlap*` / `*iou*` with two
+      box arguments: axis *i* has the length of argument *i*).
+
+    A guard silences it: a `tf.cond` around the call, or any `if`/`while`/`assert`/`tf.cond`/
+    `tf.Assert` in the same function that looks at `tf.shape`, `tf.size`, `.shape` or `len()` of
+    the operand or of anything it was built from (an early return on emptiness included). A pad
+    that adds a row (`tf.pad`), a `tf.concat` and any op we do not model end the trail, so the
+    ordinary `tf.argmax(logits, axis=-1)`, `K.argmax(model.output)` and `np.argmax(...)` are never
+    reported.
+
+    ## Why is this bad?
+    ArgMax has no answer for an empty axis: `InvalidArgumentError: Reduction axis 0 is empty in
+    shape [0,5]` (seed 001 §17: an image without ground-truth boxes). Measured on TF 2.21 (CPU):
+    eager and `tf.function` raise; under `jit_compile=True` a tensor whose empty axis is known
+    when XLA compiles (e.g. `tf.zeros((0, 5))` fed in) raises the same error, while one made
+    empty at run time by `tf.boolean_mask`/`tf.where` silently yields index 0, a row that does
+    not exist. The seed's own guard, `tf.cond(tf.shape(iou)[0] > 0, lambda: tf.argmax(iou, 0),
+    ...)`, works eagerly and in `tf.function` but is not XLA-safe: XLA compiles both branches,
+    and with a statically empty input it still raises. Padding one row works everywhere.
+
+    ## Example
+    ```python
+    gt_boxes = tf.boolean_mask(gt_boxes, tf.reduce_any(gt_boxes > 0, axis=1))
+    iou = compute_iou(gt_boxes, anchors)          # [num_gt, num_anchors]
+    best_gt = tf.argmax(iou, axis=0)              # fails when num_gt == 0
+    ```
+
+    ## Use instead
+    Pad one row that can never win, so the axis is never empty:
+    ```python
+    iou = tf.pad(iou, [[0, 1], [0, 0]], constant_values=-1.0)
+    best_gt = tf.argmax(iou, axis=0)              # num_gt means "no box"
+    ```
+    This works eagerly, in `tf.function` and under XLA; handle the index `num_gt` ("no match")
+    afterwards.
+
+    ## Fix safety
+    No automatic fix: the padding value and what the extra index means depend on the code.
+
+    ## References
+    - Seed 001 §17 (argmax when there are no ground-truth boxes).
+    - catalog.md, KL601; fixtures/KL601.
+    """
+
+    code = "KL601"
+    name = "argmax-over-empty-axis"
+    message = ("`{func}` reduces axis {axis} of `{operand}`, whose length comes from {origin} and can be zero "
+               "(InvalidArgumentError: Reduction axis {axis} is empty); pad one entry that cannot win first, "
+               "{pad}, or check `tf.shape(...)[{axis}] > 0`")
+    triggers = ("argmax", "argmin")
+
+    VALID = [
+        "import tensorflow as tf\npred = tf.argmax(logits, axis=-1)\n",
+        "import keras.backend as K\ny = K.argmax(model.output)\n",
+        "import numpy as np\nimport tensorflow as tf\nix = tf.where(m)[:, 0]\nk = np.argmax(ix)\n",
+        "import tensorflow as tf\ndef f(labels):\n    pos = tf.where(labels > 0)[:, 0]\n    return tf.argmax(labels, axis=0)\n",
+        # reducing the static axis of a dynamic tensor
+        "import tensorflow as tf\ndef f(ious, m):\n    sel = tf.boolean_mask(ious, m)\n    return tf.argmax(sel, axis=1)\n",
+        # the seed's tf.cond guard
+        "import tensorflow as tf\ndef f(gt, anchors):\n    gt = tf.boolean_mask(gt, gt[:, 2] > 0)\n"
+        "    iou = compute_iou(gt, anchors)\n"
+        "    return tf.cond(tf.greater(tf.shape(iou)[0], 0), lambda: tf.argmax(iou, axis=0),\n"
+        "                   lambda: tf.cast(tf.constant([]), tf.int64))\n",
+        # an early return on emptiness
+        "import tensorflow as tf\ndef f(scores, m):\n    kept = tf.boolean_mask(scores, m)\n"
+        "    if tf.size(kept) == 0:\n        return -1\n    return tf.argmax(kept)\n",
+        # a pad that guarantees one row
+        "import tensorflow as tf\ndef f(gt, anchors):\n    gt = tf.boolean_mask(gt, gt[:, 2] > 0)\n"
+        "    iou = tf.pad(compute_iou(gt, anchors), [[0, 1], [0, 0]], constant_values=-1.0)\n"
+        "    return tf.argmax(iou, axis=0)\n",
+        # a count from a parameter or config: not provably data-dependent
+        "import tensorflow as tf\ndef f(gt, num_gt):\n    return tf.argmax(gt[:num_gt], axis=0)\n",
+        "import tensorflow as tf\ndef f(logits, n):\n    return tf.argmax(logits[:, :n], axis=-1)\n",
+        # a project's own argmax
+        "import tensorflow as tf\nfrom utils import argmax\nix = tf.where(m)\ny = argmax(ix, 0)\n",
+    ]
+    INVALID = [
+        # seed 001 §17: IoU of the trimmed ground truth against anchors, argmax over the GT axis
+        Invalid("import tensorflow as tf\ndef match(gt_boxes, anchors):\n"
+                "    gt_boxes = tf.boolean_mask(gt_boxes, tf.reduce_any(gt_boxes > 0, axis=1))\n"
+                "    iou = compute_iou(gt_boxes, anchors)\n"
+                "    return tf.argmax(iou, axis=0)\n", line=5),
+        # Mask R-CNN shape: indices from tf.where, gather, overlaps
+        Invalid("import tensorflow as tf\ndef targets(proposals, gt_class_ids, gt_boxes):\n"
+                "    non_crowd_ix = tf.where(gt_class_ids > 0)[:, 0]\n"
+                "    gt_boxes = tf.gather(gt_boxes, non_crowd_ix)\n"
+                "    overlaps = overlaps_graph(proposals, gt_boxes)\n"
+                "    return tf.argmax(overlaps, axis=1)\n", line=6),
+        Invalid("import tensorflow as tf\nkeep = tf.image.non_max_suppression(boxes, scores, 100, 0.5)\n"
+                "best = tf.math.argmin(tf.gather(scores, keep))\n", line=3),
+        Invalid("from tensorflow.keras import backend as K\nimport tensorflow as tf\n"
+                "def f(x):\n    pos = tf.where(x > 0.5)\n    return K.argmax(pos, axis=0)\n", line=5, target="tf-keras"),
+        Invalid("import tensorflow as tf\ndef f(ids):\n    values, idx = tf.unique(ids)\n    return tf.argmax(values)\n",
+                line=4),
+        Invalid("import keras\nimport tensorflow as tf\ndef f(gt, valid):\n"
+                "    num_gt = tf.reduce_sum(tf.cast(valid, tf.int32))\n"
+                "    gt = gt[:num_gt]\n    return keras.ops.argmax(gt, axis=0)\n", line=6),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qn = self.ctx.qualname(node.func)
+        if qn not in ARGMAX_FUNCS or not node.args:
+            return
+        for anc in self.ctx.stack:  # inside tf.cond(...) / K.switch(...): the seed's guard
+            if isinstance(anc, cst.Call) and self.ctx.qualname(anc.func) in _GUARD_CALLS:
+                return
+        operand = _arg(node, 0, "input", "x")
+        if operand is None:
+            return
+        default = ARGMAX_FUNCS[qn]
+        axis_expr = _arg(node, 1, "axis", "dimension")
+        if axis_expr is None or _is_none(axis_expr):
+            axis: Optional[int] = default
+        else:
+            axis = _int_literal(axis_expr)
+            if axis is None:
+                return
+        self._defer(node, operand=operand, axis=axis, qn=qn)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for scope, items in self._deferred_scopes():
+            flow = ShapeFlow(self.ctx, scope)
+            guarded: Optional[Set[str]] = None
+            for it in items:
+                before = scope.orders.get(id(it.node), 1 << 30)
+                d = flow.dyn(it.data["operand"], before)
+                if d is None:
+                    continue
+                axis = it.data["axis"]
+                if axis is None:  # keras.ops.argmax(x): the flattened tensor is empty if any axis is
+                    hit = min(d.axes)
+                else:
+                    if axis < 0:
+                        if d.rank is None:
+                            continue
+                        axis += d.rank
+                    if axis not in d.axes:
+                        continue
+                    hit = axis
+                if guarded is None:
+                    guarded = _guarded_names(self.ctx, scope)
+                operand_name = dotted_name(it.data["operand"])
+                if (d.names | ({operand_name} if operand_name else set())) & guarded:
+                    continue
+                func = (self.ctx.raw_qualname(it.node.func) or it.data["qn"]).replace("tensorflow.", "tf.", 1)
+                operand = operand_name or _code(it.data["operand"])
+                self.report(it.node, self.message.format(func=func, axis=hit, operand=operand, origin=d.origin,
+                                                         pad=_pad_hint(hit, d.rank)))
+
+
+class ShapeIntFloatMix(DeferredScopes, Rule):
+    """
+    ## What it does
+    Finds `tf.minimum` / `tf.maximum` (also `tf.math.*`, `K.minimum`/`K.maximum`), arithmetic
+    (`+ - * / // %`) and ordering comparisons where one operand is an int32 value from
+    `tf.shape(...)` / `tf.size(...)` / `K.shape(...)` (directly, indexed, or through a local
+    assignment) and the other is provably a float: a float literal, an expression with a float
+    literal or a true division (`n * 0.5`, `count / 2`), a name assigned one, or a tensor cast
+    to or created as float.
+
+    ## Why is this bad?
+    TensorFlow does not promote dtypes: measured on TF 2.21,
+    `tf.minimum(tf.shape(x)[0], 10 * 0.5)` raises `TypeError: Cannot convert 5.0 to EagerTensor
+    of dtype int32`, and against a float tensor `InvalidArgumentError: cannot compute Minimum as
+    input #1(zero-based) was expected to be a int32 tensor but is a float tensor` (eager and in
+    `tf.function`). Seed 001 "common errors" 2:
+    `tf.minimum(tf.shape(positive_indices)[0], train_anchors_num * positive_ratios)`.
+
+    ## Example
+    ```python
+    positive_count = tf.minimum(tf.shape(positive_indices)[0], anchors_per_image * 0.5)
+    ```
+
+    ## Use instead
+    ```python
+    positive_count = tf.minimum(tf.shape(positive_indices)[0], tf.cast(anchors_per_image * 0.5, tf.int32))
+    ```
+    or do the arithmetic in Python on static values (`int(anchors_per_image * 0.5)`).
+
+    ## Fix safety
+    Unsafe: the fix wraps the float side in `tf.cast(..., tf.int32)`, which truncates toward zero
+    (`2.7` becomes `2`); check that truncation is what you want, or round first. It is offered only
+    where a module alias for `tensorflow` is imported.
+
+    ## References
+    - Seed 001 "common errors" 2.
+    - catalog.md, KL602; fixtures/KL602.
+    """
+
+    code = "KL602"
+    name = "shape-int-float-mix"
+    message = ("`{shape}` is int32 (from tf.shape/tf.size) and `{other}` is a float: TensorFlow does not promote "
+               "(TypeError: Cannot convert ... to EagerTensor of dtype int32); cast the float side, "
+               "`tf.cast(..., tf.int32)`, or the shape side to float")
+    fix_safety = UNSAFE
+    triggers = ("shape", "size")
+
+    VALID = [
+        "import tensorflow as tf\nn = tf.minimum(tf.shape(x)[0], 10)\n",
+        "import tensorflow as tf\nn = tf.minimum(tf.shape(x)[0], tf.cast(10 * 0.5, tf.int32))\n",
+        "import tensorflow as tf\nh = tf.cast(tf.shape(x)[1], tf.float32) * 0.5\n",
+        "import tensorflow as tf\ndef f(x, ratio):\n    return tf.minimum(tf.shape(x)[0], 100 * ratio)\n",
+        "import tensorflow as tf\nhalf = x.shape[0] * 0.5\n",
+        "import numpy as np\nimport tensorflow as tf\nh = np.shape(x)[0] * 0.5\n",
+        "import tensorflow as tf\nn = tf.shape(x)[0] // 2\n",
+        "from mylib import shape\nimport tensorflow as tf\nn = shape(x)[0] * 0.5\n",
+        "import tensorflow as tf\ndef f(x):\n    n = tf.shape(x)[0]\n    n = tf.cast(n, tf.float32)\n    return n * 0.5\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\npositive_count = tf.minimum(tf.shape(positive_indices)[0], 256 * 0.5)\n",
+                fixed="import tensorflow as tf\n"
+                      "positive_count = tf.minimum(tf.shape(positive_indices)[0], tf.cast(256 * 0.5, tf.int32))\n"),
+        Invalid("import tensorflow as tf\ndef sample(positive_indices, train_anchors_num):\n"
+                "    positive_ratios = 0.33\n"
+                "    n = tf.shape(positive_indices)[0]\n"
+                "    return tf.minimum(n, train_anchors_num * positive_ratios)\n", line=5,
+                fixed="import tensorflow as tf\ndef sample(positive_indices, train_anchors_num):\n"
+                      "    positive_ratios = 0.33\n"
+                      "    n = tf.shape(positive_indices)[0]\n"
+                      "    return tf.minimum(n, tf.cast(train_anchors_num * positive_ratios, tf.int32))\n"),
+        Invalid("import tensorflow as tf\nhalf = tf.shape(x)[0] * 0.5\n",
+                fixed="import tensorflow as tf\nhalf = tf.shape(x)[0] * tf.cast(0.5, tf.int32)\n"),
+        Invalid("import tensorflow as tf\nfrom keras import backend as K\nk = K.maximum(tf.size(x), tf.zeros(()))\n",
+                fixed="import tensorflow as tf\nfrom keras import backend as K\n"
+                      "k = K.maximum(tf.size(x), tf.cast(tf.zeros(()), tf.int32))\n", target="tf-keras"),
+        Invalid("from tensorflow import shape, minimum\nn = minimum(shape(x)[0], 0.5 * limit)\n"),
+    ]
+
+    _MINMAX = frozenset({"tensorflow.minimum", "tensorflow.maximum", "tensorflow.math.minimum",
+                         "tensorflow.math.maximum", "keras.backend.minimum", "keras.backend.maximum"})
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if len(node.args) < 2 or any(a.star for a in node.args[:2]):
+            return
+        if self.ctx.qualname(node.func) not in self._MINMAX:
+            return
+        self._candidate(node, node.args[0].value, node.args[1].value, always=True)
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo)):
+            self._candidate(node, node.left, node.right)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if len(node.comparisons) == 1 and isinstance(
+                node.comparisons[0].operator, (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual)):
+            self._candidate(node, node.left, node.comparisons[0].comparator)
+
+    def _candidate(self, node: cst.CSTNode, a: cst.BaseExpression, b: cst.BaseExpression, always: bool = False) -> None:
+        # cheap syntactic prefilter before any data flow: a side that is visibly a shape or a float
+        if always or _direct_shape(a) or _direct_shape(b) or _direct_float(a) or _direct_float(b):
+            self._defer(node, a=a, b=b)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        module_scope = None
+        for scope, items in self._deferred_scopes():
+            if module_scope is None:
+                module_scope = scope if isinstance(scope.owner, cst.Module) else build_scope(node)
+            oracle = DtypeOracle(self.ctx, scope, module_scope)
+            for it in items:
+                before = scope.orders.get(id(it.node), 1 << 30)
+                a, b = it.data["a"], it.data["b"]
+                for shape_side, other in ((a, b), (b, a)):
+                    if oracle.is_shape_int(shape_side, before) and oracle.dtype_of(other, before) in (FLOAT, PYFLOAT):
+                        self.report(it.node, self.message.format(shape=_code(shape_side), other=_code(other)),
+                                    self._fix(other))
+                        break
+
+    def _fix(self, other: cst.BaseExpression) -> Optional[Fix]:
+        tf = next((local for local, full in self.ctx.imports.bindings.items()
+                   if full in ("tensorflow", "tensorflow.compat.v2")), None)
+        if tf is None:
+            return None
+        cast = cst.Call(func=cst.Attribute(value=cst.Name(tf), attr=cst.Name("cast")),
+                        args=[cst.Arg(other.with_changes(lpar=[], rpar=[]) if _simple_parens(other) else other,
+                                      comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+                              cst.Arg(cst.Attribute(value=cst.Name(tf), attr=cst.Name("int32")))])
+        return Fix(UNSAFE, {other: cast})
+
+
+def _simple_parens(expr: cst.BaseExpression) -> bool:
+    return bool(getattr(expr, "lpar", None))
+
+
+def _pad_hint(axis: int, rank: Optional[int]) -> str:
+    if rank is None or not 0 <= axis < rank or rank > 4:
+        return f"e.g. `tf.pad(t, paddings, constant_values=-1.0)` adding one entry along axis {axis}"
+    pads = ", ".join("[0, 1]" if i == axis else "[0, 0]" for i in range(rank))
+    return f"e.g. `tf.pad(t, [{pads}], constant_values=-1.0)`"
+
+
+def _direct_shape(expr: cst.BaseExpression) -> bool:
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    if isinstance(expr, cst.Call):
+        name = dotted_name(expr.func) or ""
+        return name.rsplit(".", 1)[-1] in ("shape", "size")
+    return False
+
+
+def _direct_float(expr: cst.BaseExpression, depth: int = 0) -> bool:
+    if isinstance(expr, cst.UnaryOperation):
+        expr = expr.expression
+    if isinstance(expr, cst.Float):
+        return True
+    if isinstance(expr, cst.BinaryOperation):
+        if depth > MAX_DEPTH:
+            return False
+        return (isinstance(expr.operator, cst.Divide) or _direct_float(expr.left, depth + 1)
+                or _direct_float(expr.right, depth + 1))
+    if isinstance(expr, cst.Call):
+        name = dotted_name(expr.func) or ""
+        return name.rsplit(".", 1)[-1] in ("cast", "zeros", "ones", "constant", "to_float")
+    return False
+
+
+def _code(expr: cst.BaseExpression) -> str:
+    text = cst.Module(body=[]).code_for_node(expr)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,321 @@
+"""KL501, KL502, KL503: `tf.where` and other ops whose output shape or dtype cannot be known."""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import libcst as cst
+
+from ..rule import Invalid, Rule
+from ._dataflow import DeferredScopes, build_scope
+from ._dtypes import FLOAT, INT, PYFLOAT, DtypeOracle
+
+WHERE_FUNCS = frozenset({"tensorflow.where", "tensorflow.where_v2", "tensorflow.math.where", "keras.ops.where"})
+
+
+def _is_none(expr: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def where_branches(call: cst.Call) -> Optional[Tuple[Optional[cst.BaseExpression], Optional[cst.BaseExpression]]]:
+    """(x, y) of a ``where`` call (None where absent); None when ``*args``/``**kw`` hide them."""
+    if any(a.star for a in call.args):
+        return None
+    positional = [a.value for a in call.args if a.keyword is None]
+    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    x = positional[1] if len(positional) > 1 else kw.get("x")
+    y = positional[2] if len(positional) > 2 else kw.get("y")
+    return x, y
+
+
+class WhereWithoutBranches(Rule):
+    """
+    ## What it does
+    Finds one-argument `tf.where(cond)` (also with `x=None, y=None`, and as `tf.compat.v1.where`,
+    `tf.where_v2`, `K.tf.where`, `keras.ops.where`). Only names resolved through imports count:
+    a project's own `K.where` helper is not TensorFlow's.
+
+    ## Why is this bad?
+    Without `x` and `y`, `tf.where` returns the coordinates of the true elements: a tensor of
+    shape `(num_true, rank)` whose length depends on the data. TPUs compile static shapes only,
+    so such a graph does not compile there (seed 002 §4: "when using tf.where, x and y must not
+    be None, otherwise the length of the result is not fixed"). On CPU and GPU it runs, XLA
+    included (a bounded dynamic shape), so this is a portability warning: measured on TF 2.21,
+    the result's static shape inside `tf.function` is `(None, 1)` where the three-argument form
+    keeps the input's fully static shape. The TPU failure itself is not reproducible here.
+    Input pipelines (`tf.data` map functions, string preprocessing) run on the host, not the TPU:
+    silence the rule there with `# noqa: KL501` or `per-file-ignores`.
+
+    ## Example
+    ```python
+    positive = tf.where(iou >= 0.5)[:, 0]
+    loss = tf.reduce_mean(tf.gather(per_anchor_loss, positive))
+    ```
+
+    ## Use instead
+    Keep the shape static and carry a mask:
+    ```python
+    mask = tf.cast(iou >= 0.5, per_anchor_loss.dtype)
+    loss = tf.reduce_sum(per_anchor_loss * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
+    ```
+    or the three-argument form `tf.where(cond, x, tf.zeros_like(x))`, a fixed-size
+    `tf.math.top_k(scores, k)`, or indices padded to a maximum count.
+
+    ## Fix safety
+    No automatic fix: the code after the call has to work on a mask instead of indices.
+
+    ## References
+    - Seed 002 §4 (TPU: no `tf.where` with x and y None, nothing dynamic).
+    - catalog.md, KL501; fixtures/KL501 (static shapes measured; TPU failure not reproducible).
+    """
+
+    code = "KL501"
+    name = "where-without-branches"
+    message = ("`{func}(cond)` without x and y returns a data-dependent number of indices (shape (None, rank)), "
+               "which TPU/XLA cannot compile; keep the shape static: `tf.where(cond, x, tf.zeros_like(x))` with a "
+               "mask, a fixed-size `tf.math.top_k`, or indices padded to a maximum count")
+    triggers = ("where",)
+
+    VALID = [
+        "import tensorflow as tf\ny = tf.where(x > 0, x, tf.zeros_like(x))\n",
+        "import tensorflow as tf\ny = tf.where(x > 1, x, 1)\n",
+        "import tensorflow as tf\ny = tf.where(cond, x=a, y=b)\n",
+        # a project's own helper, and numpy
+        "import numpy as np\nidx = np.where(mask)\n",
+        "from mylib import backend as K\nidx = K.where(mask)\n",
+        "import tensorflow as tf\ndef where(c):\n    return c\nidx = where(mask)\n",
+        "import tensorflow as tf\nidx = tf.where(*args)\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\npositive = tf.where(iou >= 0.5)[:, 0]\n"),
+        Invalid("import tensorflow.compat.v1 as tf\nix = tf.where(tf.equal(roi_level, level))\n"),
+        Invalid("import tensorflow as tf\nix = tf.compat.v1.where(mask, x=None, y=None)\n"),
+        Invalid("from keras import backend as K\nix = K.tf.where(mask)\n"),
+        Invalid("import tensorflow as tf\nix = tf.where_v2(mask, None, None)\n"),
+        Invalid("from tensorflow import where as tf_where\nkeep = tf_where(scores > 0.3)\n", target="tf-keras"),
+        Invalid("import keras\nix = keras.ops.where(mask)\n"),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qn = self.ctx.qualname(node.func)
+        if qn not in WHERE_FUNCS:
+            return
+        branches = where_branches(node)
+        if branches is None or not node.args:
+            return
+        x, y = branches
+        if (x is None or _is_none(x)) and (y is None or _is_none(y)):
+            func = self.ctx.raw_qualname(node.func) or qn
+            local = func.replace("tensorflow", "tf", 1) if func.startswith("tensorflow") else func
+            self.report(node, self.message.format(func=local))
+
+
+# name -> why its output shape depends on the data
+DYNAMIC_OPS: Dict[str, str] = {
+    "tensorflow.boolean_mask": "keeps as many rows as the mask has True values",
+    "tensorflow.ragged.boolean_mask": "keeps as many rows as the mask has True values",
+    "tensorflow.unique": "returns as many values as there are distinct ones",
+    "tensorflow.unique_with_counts": "returns as many values as there are distinct ones",
+    "tensorflow.dynamic_partition": "splits into partitions whose sizes depend on the partition ids",
+    "tensorflow.dynamic_stitch": "has as many rows as the largest index + 1",
+    "tensorflow.setdiff1d": "returns as many values as are missing from the other list",
+    "tensorflow.sets.difference": "returns a sparse set whose size depends on the data",
+    "tensorflow.sets.intersection": "returns a sparse set whose size depends on the data",
+    "tensorflow.sets.union": "returns a sparse set whose size depends on the data",
+    "tensorflow.image.non_max_suppression": "returns as many boxes as survive suppression",
+    "tensorflow.image.non_max_suppression_with_scores": "returns as many boxes as survive suppression",
+    "tensorflow.image.non_max_suppression_overlaps": "returns as many boxes as survive suppression",
+    "tensorflow.experimental.numpy.nonzero": "returns as many indices as there are non-zero values",
+    "keras.ops.nonzero": "returns as many indices as there are non-zero values",
+    "tensorflow.nn.dynamic_rnn": "unrolls to the data's sequence length",
+    "tensorflow.math.bincount": "returns max(values) + 1 bins unless minlength and maxlength fix the size",
+    "tensorflow.bincount": "returns max(values) + 1 bins unless minlength and maxlength fix the size",
+}
+
+
+class DataDependentShape(Rule):
+    """
+    ## What it does
+    Finds TensorFlow ops whose output shape depends on the values of their inputs:
+    `tf.boolean_mask`, `tf.unique` / `tf.unique_with_counts`, `tf.dynamic_partition`,
+    `tf.dynamic_stitch`, `tf.setdiff1d`, `tf.sets.*`, `tf.image.non_max_suppression*` (the
+    `_padded` variant is static), `tf.math.bincount` without both `minlength` and `maxlength`,
+    `tf.experimental.numpy.nonzero`, `keras.ops.nonzero` and `tf.compat.v1.nn.dynamic_rnn`
+    (one-argument `tf.where` is KL501). Opt-in: enable it (`--select KL502`) for code meant
+    to train on TPUs.
+
+    ## Why is this bad?
+    TPUs compile static shapes only. Seed 002 §4: when training on TPU, avoid every dynamic
+    (variable-length) construct; "almost every TensorFlow function with 'dynamic' in its name
+    cannot be used". On CPU and GPU these ops run, XLA included (bounded dynamic shapes):
+    measured on TF 2.21, the static shape of `tf.boolean_mask(x, m)` inside `tf.function` is
+    `(None,)` where the masked form keeps `(8,)`. The TPU failure itself is not reproducible here.
+
+    ## Example
+    ```python
+    positives = tf.boolean_mask(scores, labels > 0)
+    loss = tf.reduce_mean(positives)
+    ```
+
+    ## Use instead
+    ```python
+    mask = tf.cast(labels > 0, scores.dtype)
+    loss = tf.reduce_sum(scores * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
+    ```
+    For suppression use `tf.image.non_max_suppression_padded` (fixed `max_output_size`); for
+    counts, `tf.math.bincount(..., minlength=n, maxlength=n)`.
+
+    ## Fix safety
+    No automatic fix: the code after the op has to work on a mask or a padded tensor.
+
+    ## References
+    - Seed 002 §4.
+    - catalog.md, KL502; fixtures/KL502 (static shapes measured; TPU failure not reproducible).
+    """
+
+    code = "KL502"
+    name = "data-dependent-shape"
+    message = "`{func}` {why}: its output shape depends on the data, which TPU/XLA cannot compile; use a mask or a padded, fixed-size form"
+    default_enabled = False
+
+    VALID = [
+        "import tensorflow as tf\nloss = tf.reduce_sum(scores * tf.cast(labels > 0, scores.dtype))\n",
+        "import tensorflow as tf\nsel = tf.image.non_max_suppression_padded(boxes, scores, 100, pad_to_max_output_size=True)\n",
+        "import tensorflow as tf\ncounts = tf.math.bincount(ids, minlength=10, maxlength=10)\n",
+        "import numpy as np\nu = np.unique(a)\n",
+        "from mylib import unique\nimport tensorflow as tf\nu = unique(a)\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\npositives = tf.boolean_mask(scores, labels > 0)\n"),
+        Invalid("import tensorflow as tf\nvalues, idx = tf.unique(ids)\n"),
+        Invalid("import tensorflow.compat.v1 as tf\nparts = tf.dynamic_partition(x, ids, 2)\n"),
+        Invalid("import tensorflow as tf\nkeep = tf.image.non_max_suppression(boxes, scores, 100, 0.5)\n"),
+        Invalid("from tensorflow.math import bincount\nc = bincount(ids, minlength=10)\n"),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qn = self.ctx.qualname(node.func)
+        why = DYNAMIC_OPS.get(qn) if qn else None
+        if why is None:
+            return
+        if qn.endswith("bincount"):  # type: ignore[union-attr]
+            kws = {a.keyword.value for a in node.args if a.keyword is not None}
+            if {"minlength", "maxlength"} <= kws:
+                return
+        func = (self.ctx.raw_qualname(node.func) or qn).replace("tensorflow", "tf", 1)
+        self.report(node, self.message.format(func=func, why=why))
+
+
+class WhereBranchMismatch(DeferredScopes, Rule):
+    """
+    ## What it does
+    Finds three-argument `tf.where(cond, x, y)` whose branches provably cannot agree:
+
+    - a float literal against an integer tensor (`tf.range(...)`, `tf.shape(...)`, `tf.size(...)`,
+      a tensor cast or created with an int dtype), e.g. `tf.where(c, tf.range(n), 1.5)`;
+    - an integer tensor against a float tensor (`tf.cast(..., tf.float32)`, `tf.zeros(...)`);
+    - `tf.compat.v1.where(cond, x, <Python scalar>)`: the v1 op does not broadcast.
+
+    Branch values are followed through earlier assignments in the same function. Plain
+    `tf.where(x > 1, x, 1)` with a float `x` runs on TF 2 (an int literal converts to float) and
+    is not reported; neither is anything whose dtype cannot be proven.
+
+    ## Why is this bad?
+    Measured on TF 2.21: `TypeError: Cannot convert 1.5 to EagerTensor of dtype int32` (float
+    literal against an int tensor), `InvalidArgumentError: cannot compute SelectV2 as input #2
+    (zero-based) was expected to be a int32 tensor but is a float tensor` (int against float
+    tensor), and for v1 `InvalidArgumentError: Inputs to operation Select of type Select must
+    have the same size and shape` (seed 001 "common errors" 1: "in tf.where, x and y must have
+    the same dimensions").
+
+    ## Example
+    ```python
+    clipped = tf.where(counts > 10, counts, 10.5)  # counts = tf.range(20)
+    safe = tf.compat.v1.where(x > 1, x, 1.0)
+    ```
+
+    ## Use instead
+    ```python
+    clipped = tf.where(counts > 10, tf.cast(counts, tf.float32), 10.5)
+    safe = tf.where(x > 1, x, 1.0)  # TF 2 broadcasts
+    ```
+
+    ## Fix safety
+    No automatic fix: which side to cast depends on the dtype you want.
+
+    ## References
+    - Seed 001 "common errors" 1 (`tf.where(x>1, x, 1)`).
+    - catalog.md, KL503; fixtures/KL503.
+    """
+
+    code = "KL503"
+    name = "where-branch-mismatch"
+    message = ("`tf.where` branches cannot agree: {why}; cast one branch (`tf.cast(..., {dtype})`) so x and y "
+               "have the same dtype")
+    message_v1 = ("`tf.compat.v1.where` does not broadcast a Python scalar branch (InvalidArgumentError: inputs to "
+                  "Select must have the same size and shape); use TF 2 `tf.where`, which broadcasts, or "
+                  "`tf.fill(tf.shape(x), value)`")
+    triggers = ("where",)
+
+    VALID = [
+        "import tensorflow as tf\ny = tf.where(x > 1, x, 1)\n",
+        "import tensorflow as tf\ny = tf.where(x > 1, x, 1.5)\n",
+        "import tensorflow as tf\ny = tf.where(c, tf.range(5), 0)\n",
+        "import tensorflow as tf\ny = tf.where(c, tf.zeros(5), 1.5)\n",
+        "import tensorflow as tf\ny = tf.where(c, tf.cast(tf.range(5), tf.float32), 1.5)\n",
+        "import tensorflow as tf\ny = tf.compat.v1.where(c, x, tf.zeros_like(x))\n",
+        "import tensorflow as tf\ny = tf.where(c)\n",
+        "import tensorflow as tf\ndef f(n):\n    r = tf.range(n)\n    r = tf.cast(r, tf.float32)\n    return tf.where(r > 2, r, 0.5)\n",
+        "from mylib import where\nimport tensorflow as tf\ny = where(c, tf.range(3), 1.5)\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\ny = tf.where(tf.range(5) > 2, tf.range(5), 1.5)\n"),
+        Invalid("import tensorflow as tf\ndef f(x):\n    idx = tf.range(tf.shape(x)[0])\n"
+                "    return tf.where(idx > 2, idx, -0.5)\n", line=4),
+        Invalid("import tensorflow as tf\ny = tf.where(c, tf.cast(a, tf.int32), tf.zeros(3))\n"),
+        Invalid("import tensorflow as tf\ny = tf.compat.v1.where(x > 1, x, 1)\n"),
+        Invalid("import tensorflow.compat.v1 as tf\ny = tf.where(x > 1, 1.0, 0.0)\n"),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qn = self.ctx.qualname(node.func)
+        if qn not in WHERE_FUNCS or qn == "keras.ops.where":
+            return
+        branches = where_branches(node)
+        if branches is None or branches[0] is None or branches[1] is None:
+            return
+        x, y = branches
+        raw = self.ctx.raw_qualname(node.func) or ""
+        if raw.startswith("tensorflow.compat.v1.") and (_python_scalar(x) or _python_scalar(y)):
+            self.report(node, self.message_v1)
+            return
+        self._defer(node, x=x, y=y)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        module_scope = None
+        for scope, items in self._deferred_scopes():
+            if module_scope is None:
+                module_scope = scope if isinstance(scope.owner, cst.Module) else build_scope(node)
+            oracle = DtypeOracle(self.ctx, scope, module_scope)
+            for it in items:
+                before = scope.orders.get(id(it.node), 1 << 30)
+                kx = oracle.dtype_of(it.data["x"], before)
+                ky = oracle.dtype_of(it.data["y"], before)
+                why = _mismatch(kx, ky)
+                if why is not None:
+                    self.report(it.node, self.message.format(why=why[0], dtype=why[1]))
+
+
+def _python_scalar(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.UnaryOperation):
+        expr = expr.expression
+    return isinstance(expr, (cst.Integer, cst.Float))
+
+
+def _mismatch(a: Optional[str], b: Optional[str]) -> Optional[Tuple[str, str]]:
+    pair = {a, b}
+    if pair == {INT, PYFLOAT}:
+        return "a float literal against an integer tensor (TypeError: Cannot convert ... to EagerTensor of dtype int32)", "tf.float32"
+    if pair == {INT, FLOAT}:
+        return "an integer tensor against a float value (InvalidArgumentError in SelectV2 / TypeError)", "tf.float32"
+    return None
+
