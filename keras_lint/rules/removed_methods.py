@@ -1,0 +1,255 @@
+"""KL404: Model methods and backend attributes that Keras removed."""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+from ..names import dotted_name
+from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule, Valid
+from ..tables.keywords import GENERATOR_QUEUE, KERAS1_GENERATOR
+from ._callfix import drop_args, has_star, positional, rename_keyword, statement_of, tensorflow_alias
+from ._receivers import KERAS, OTHER, ReceiverMixin
+
+# generator method -> (new method, the old positional parameters after the generator, in order)
+GENERATOR_METHODS = {
+    "fit_generator": ("fit", ("steps_per_epoch", "epochs", "verbose", "callbacks", "validation_data",
+                              "validation_steps")),
+    "evaluate_generator": ("evaluate", ("steps",)),
+    "predict_generator": ("predict", ("steps",)),
+}
+PRIVATE_METHODS = ("_make_predict_function", "_make_train_function", "_make_test_function")
+SESSION_FUNCTIONS = ("keras.backend.get_session", "keras.backend.set_session")
+
+
+class RemovedMethods(ReceiverMixin, Rule):
+    """
+    ## What it does
+    Finds Keras 1/2 methods and backend attributes that Keras 3 removed:
+
+    - `model.fit_generator(...)`, `evaluate_generator`, `predict_generator`;
+    - `model._make_predict_function()` (and `_make_train_function`, `_make_test_function`);
+    - `K.tf.<name>`: the TensorFlow module reached through `keras.backend`;
+    - `K.get_session()` and `K.set_session(...)`.
+
+    Receivers of the methods: those known to be Keras models (assigned from `Sequential(...)`,
+    `Model(...)`, `load_model(...)`, `model_from_json(...)`, `clone_model(...)`, a
+    `keras.applications` constructor, an instance of a `keras.Model` subclass of the file, or the
+    result of a function of the file that returns one; `self` in a `keras.Model` subclass;
+    `self.model` in a `keras.callbacks.Callback` subclass). These method names exist only in Keras,
+    so in a file that imports Keras or TensorFlow a receiver of unknown type (`build_model().fit_generator`,
+    a parameter) is matched too, unless the receiver is bound to another library's import or to a
+    class of the file without a Keras base, or the file defines a function of that name itself.
+
+    ## Why is this bad?
+    Keras 3 has none of them: `AttributeError: 'Functional' object has no attribute
+    'fit_generator'` (tf-keras still has the generator methods, deprecated),
+    `... has no attribute '_make_predict_function'` (both stacks: TF 2 builds the predict
+    function lazily and thread-safely), `module 'keras.backend' has no attribute 'tf'` and
+    `... 'get_session'` (both stacks: TF 2 has no sessions).
+
+    ## Example
+    ```python
+    model = load_model(path)
+    model._make_predict_function()
+    model.fit_generator(gen, steps_per_epoch=100, epochs=5, workers=4)
+    y = K.tf.assign(v, x)
+    ```
+
+    ## Use instead
+    ```python
+    model = load_model(path)
+    model.fit(gen, steps_per_epoch=100, epochs=5)
+    y = v.assign(x)
+    ```
+
+    ## Fix safety
+    `fit_generator` → `fit` (and `evaluate`/`predict`) is safe when the arguments map: the
+    generator becomes `x`, positional arguments after it become keywords (the generator methods
+    took `steps_per_epoch`, not `y`, second), Keras 1's `nb_epoch`/`nb_worker`/`pickle_safe`/
+    `max_q_size` are renamed. It is unsafe when `workers`/`use_multiprocessing`/`max_queue_size`
+    must be dropped (Keras 3's `fit` has no such arguments: put them on a `keras.utils.PyDataset`).
+    Samples-based Keras 1 arguments (`samples_per_epoch`, `nb_val_samples`, `val_samples`) get no
+    fix: they must be divided by the batch size. Removing a `_make_*_function()` statement is
+    unsafe (nothing replaces it; code relying on the graph it built needs a look). `K.tf` → `tf`
+    is safe (it was the `tensorflow` module); `import tensorflow as tf` is added when missing, and a
+    TF 1 name reached that way (`tf.assign`) is then KL405's. `K.get_session`/`K.set_session`
+    become `tf.compat.v1.keras.backend.*` with `--target tf-keras` (safe); on Keras 3 a
+    `K.set_session(...)` statement is removed (unsafe: the session configuration it carried is
+    lost; see KL405 for `tf.config`), and `K.get_session()` is reported without a fix.
+
+    ## References
+    - Seeds 000 (`model._make_predict_function()`), 001 (`fit_generator`, `K.tf.assign`,
+      `K.get_session()`/`K.set_session()`), 003 and 004 (`fit_generator`).
+    - Keras 2.1 deprecated the generator methods; Keras 3 removed them.
+    - catalog.md, KL404.
+    """
+
+    code = "KL404"
+    name = "removed-keras-method"
+    message = "{detail}"
+    fix_safety = SAFE
+    triggers = ("_generator", "_function", ".tf", "_session")
+
+    VALID = [
+        "import keras\nmodel = keras.Sequential()\nmodel.fit(gen, steps_per_epoch=10)\n",
+        # another library's object, and a class of this file with its own fit_generator
+        "import keras\nfrom mylib import Trainer\nt = Trainer()\nt.fit_generator(gen)\n",
+        "import keras\nclass Trainer:\n    def fit_generator(self, gen):\n        pass\n"
+        "    def run(self, gen):\n        self.fit_generator(gen)\nTrainer().fit_generator(1)\nmodel.fit_generator(1)\n",
+        # no Keras in the file at all
+        "# keras\nmodel.fit_generator(gen)\n",
+        # tf.assign written with TF itself is KL405's, a project's own K is not Keras
+        "import keras\nimport mylib.backend as K\ny = K.tf.assign(v, 1)\n",
+        "import tensorflow as tf\ny = tf.compat.v1.keras.backend.get_session()\n",
+        Valid("import tf_keras\nm = tf_keras.Sequential()\nm.fit(gen, workers=4)\n", target="tf-keras"),
+    ]
+    INVALID = [
+        Invalid("from keras.models import load_model\nmodel = load_model('m.h5')\nmodel._make_predict_function()\n"
+                "y = model.predict(x)\n",
+                fixed="from keras.models import load_model\nmodel = load_model('m.h5')\ny = model.predict(x)\n",
+                line=3),
+        Invalid("import keras\nclass Server:\n    def __init__(self, path):\n"
+                "        self.model = keras.models.load_model(path)\n        self.model._make_predict_function()\n",
+                fixed="import keras\nclass Server:\n    def __init__(self, path):\n"
+                      "        self.model = keras.models.load_model(path)\n"),
+        Invalid("import keras\nclass Server:\n    def load(self, path):\n"
+                "        self.model = keras.models.load_model(path)\n"
+                "    def warm(self):\n        self.model._make_predict_function()  # threads\n",
+                fixed="import keras\nclass Server:\n    def load(self, path):\n"
+                      "        self.model = keras.models.load_model(path)\n"
+                      "    def warm(self):\n        pass  # threads\n"),
+        Invalid("import keras\nH = model.fit_generator(aug.flow(x, y, batch_size=32),\n"
+                "    validation_data=(tx, ty), steps_per_epoch=len(x) // 32,\n    epochs=100)\n",
+                fixed="import keras\nH = model.fit(aug.flow(x, y, batch_size=32),\n"
+                      "    validation_data=(tx, ty), steps_per_epoch=len(x) // 32,\n    epochs=100)\n"),
+        Invalid("from keras.models import Sequential\nm = Sequential()\nm.fit_generator(generator=gen(), epochs=2, "
+                "steps_per_epoch=5, verbose=1, workers=4, use_multiprocessing=True)\n",
+                fixed="from keras.models import Sequential\nm = Sequential()\nm.fit(x=gen(), epochs=2, "
+                      "steps_per_epoch=5, verbose=1)\n"),
+        Invalid("from keras.models import Sequential\nm = Sequential()\nm.fit_generator(g, 100, 5)\n"
+                "p = m.predict_generator(g, 10)\n", count=2,
+                fixed="from keras.models import Sequential\nm = Sequential()\nm.fit(g, steps_per_epoch=100, "
+                      "epochs=5)\np = m.predict(g, steps=10)\n"),
+        Invalid("import tf_keras\nm = tf_keras.Sequential()\nm.fit_generator(g, nb_epoch=3, nb_worker=2)\n",
+                target="tf-keras",
+                fixed="import tf_keras\nm = tf_keras.Sequential()\nm.fit(g, epochs=3, workers=2)\n"),
+        Invalid("import keras\nm = keras.Sequential()\nm.fit_generator(g, samples_per_epoch=1000, nb_epoch=3)\n"),
+        Invalid("import keras\nclass CB(keras.callbacks.Callback):\n    def on_epoch_end(self, epoch, logs=None):\n"
+                "        self.model.evaluate_generator(self.gen, steps=3)\n",
+                fixed="import keras\nclass CB(keras.callbacks.Callback):\n    def on_epoch_end(self, epoch, logs=None):\n"
+                      "        self.model.evaluate(self.gen, steps=3)\n"),
+        Invalid("from keras import backend as K\ny = K.tf.nn.l2_normalize(x, axis=1)\n",
+                fixed="from keras import backend as K\nimport tensorflow as tf\n\ny = tf.nn.l2_normalize(x, axis=1)\n"),
+        Invalid("import tensorflow as tf\nimport keras.backend as K\nK.tf.add_to_collection(K.tf.GraphKeys.UPDATE_OPS, op)\n",
+                count=2, fixed="import tensorflow as tf\nimport keras.backend as K\n"
+                               "tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, op)\n"),
+        Invalid("import keras\nsess = keras.backend.get_session()\n"),
+        Invalid("import tensorflow as tf\nv = tf.keras.backend.tf.constant(1)\n",
+                fixed="import tensorflow as tf\nv = tf.constant(1)\n"),
+        Invalid("import keras\nimport tensorflow as tf\nkeras.backend.set_session(tf.compat.v1.Session())\n",
+                fixed="import keras\nimport tensorflow as tf\n"),
+        Invalid("from keras import backend as K\nsess = K.get_session()\n", target="tf-keras",
+                fixed="from keras import backend as K\nimport tensorflow as tf\n\n"
+                      "sess = tf.compat.v1.keras.backend.get_session()\n"),
+    ]
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._receivers_init()
+        self._calls: List[Tuple[cst.Call, str, Optional[str], Optional[cst.CSTNode], object]] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+            if name in GENERATOR_METHODS or name in PRIVATE_METHODS:
+                cls = self.ctx.enclosing_class()
+                stmt, removal = statement_of(self.ctx.stack, node)
+                self._calls.append((node, name, cls.name.value if cls else None, stmt, removal))
+                return
+        qn = self.ctx.qualname(func)
+        if qn in SESSION_FUNCTIONS and not (self.ctx.raw_qualname(func) or "").startswith("tensorflow.compat.v1."):
+            self._session(node, qn)  # type: ignore[arg-type]
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value != "tf" or self.ctx.qualname(node.value) != "keras.backend":
+            return
+        parent = self.ctx.parent()
+        used = f"K.tf.{parent.attr.value}" if isinstance(parent, cst.Attribute) and parent.value is node else "K.tf"
+        expr, imports = tensorflow_alias(self.ctx)
+        self.report(node, f"`keras.backend.tf` is gone (`{used}`): use TensorFlow directly, `{dotted_name(expr)}.`",
+                    Fix(SAFE, {node: expr}, imports))
+
+    def _session(self, node: cst.Call, qn: str) -> None:
+        name = qn.rsplit(".", 1)[1]
+        detail = (f"`keras.backend.{name}` is gone: TF 2 has no sessions (configure GPUs with "
+                  "`tf.config.experimental.set_memory_growth`; on tf-keras `tf.compat.v1.keras.backend."
+                  f"{name}` still exists)")
+        fix = None
+        if self.ctx.target == "tf-keras":
+            tf, imports = tensorflow_alias(self.ctx)
+            new = cst.Attribute(value=cst.Attribute(value=cst.Attribute(value=cst.Attribute(
+                value=tf, attr=cst.Name("compat")), attr=cst.Name("v1")), attr=cst.Name("keras")),
+                attr=cst.Name("backend"))
+            fix = Fix(SAFE, {node.func: cst.Attribute(value=new, attr=cst.Name(name))}, imports)
+        elif name == "set_session":
+            stmt, removal = statement_of(self.ctx.stack, node)
+            if stmt is not None:
+                fix = Fix(UNSAFE, {stmt: removal})  # type: ignore[dict-item]
+        self.report(node, detail, fix)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        if not self._calls or not self.imports_keras():
+            return
+        for call, name, cls, stmt, removal in self._calls:
+            receiver = call.func.value  # type: ignore[attr-defined]
+            kind = self.receiver_kind(receiver, cls)
+            if kind == OTHER or (kind != KERAS and self.defines_function(name)):
+                continue
+            if name in PRIVATE_METHODS:
+                detail = (f"`{name}` is gone (TF 2 builds the predict/train functions lazily, and they are "
+                          "thread-safe): remove the call")
+                fix = Fix(UNSAFE, {stmt: removal}) if stmt is not None else None  # type: ignore[dict-item]
+                self.report(call, detail, fix)
+            else:
+                self._generator(call, name)
+
+    def _generator(self, call: cst.Call, name: str) -> None:
+        new_name, positional_names = GENERATOR_METHODS[name]
+        notes = [f"`{name}` is gone in Keras 3 (deprecated since Keras 2.1): `{new_name}` takes generators "
+                 "and `keras.utils.PyDataset`s"]
+        args = list(call.args)
+        fixable, unsafe = not has_star(call), False
+        pos = positional(call)
+        if len(pos) > 1 + len(positional_names):
+            fixable = False
+        for i, arg in enumerate(pos[1:]):
+            if i < len(positional_names):
+                args = [rename_keyword(a, positional_names[i]) if a is arg else a for a in args]
+        for arg in list(args):
+            if arg.keyword is None:
+                continue
+            kw = arg.keyword.value
+            if kw == "generator":
+                args = [rename_keyword(a, "x") if a is arg else a for a in args]
+                continue
+            entry = KERAS1_GENERATOR.get(kw)
+            if entry is not None:
+                if entry.new is None:
+                    notes.append(entry.note)
+                    fixable = False
+                    continue
+                renamed = rename_keyword(arg, entry.new)
+                args = [renamed if a is arg else a for a in args]
+                arg, kw = renamed, entry.new
+            queue = GENERATOR_QUEUE.get(kw)
+            if queue is not None and self.ctx.target in queue.targets:
+                notes.append(queue.note)
+                args = drop_args(args, [arg])
+                unsafe = True
+        fix = None
+        if fixable:
+            new = call.with_changes(func=call.func.with_changes(attr=cst.Name(new_name)), args=args)  # type: ignore[attr-defined]
+            fix = Fix(UNSAFE if unsafe else SAFE, {call: new})
+        self.report(call, "; ".join(dict.fromkeys(notes)), fix)

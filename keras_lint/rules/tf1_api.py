@@ -1,0 +1,143 @@
+"""KL405: TensorFlow 1 names that TF 2 keeps only under ``tf.compat.v1``."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..fixes import dotted_expr, module_of_import_from, split_import_from
+from ..names import dotted_name
+from ..rule import SAFE, Fix, Invalid, Rule
+from ..tables.tf1_names import TF1_ONLY
+
+PREFIX = "tensorflow."
+
+
+class TF1Api(Rule):
+    """
+    ## What it does
+    Finds TensorFlow 1 names that TF 2 removed from the `tensorflow` namespace and keeps only
+    under `tf.compat.v1`: the session and graph API (`tf.Session`, `tf.ConfigProto`,
+    `tf.GPUOptions`, `tf.get_default_graph`, `tf.placeholder`, `tf.global_variables_initializer`,
+    `tf.get_variable`, `tf.GraphKeys`, ...), TF 1 ops that were renamed (`tf.assign`, `tf.to_float`,
+    `tf.log`, `tf.random_normal`, `tf.Print`, ...) and TF 1 optimizers (`tf.train.AdamOptimizer`).
+    Names are resolved through the file's imports: `tf.Session` where `tf` is `tensorflow`, and
+    `from tensorflow import Session`. Not reported: `tf.compat.v1.Session` (already migrated),
+    files that `import tensorflow.compat.v1 as tf`, code inside a `try:` that catches
+    `ImportError`/`AttributeError` or an `if` that tests `__version__` or `hasattr(...)` (a
+    compatibility shim). `K.tf.x` is KL404's; once that fix has run, this rule sees `tf.x`. The
+    import of `keras.backend.tensorflow_backend` is KL402's.
+
+    ## Why is this bad?
+    On TF 2 these names raise `AttributeError: module 'tensorflow' has no attribute 'Session'`
+    (seeds 000, 001 and 003 are full of them). TF 2 runs eagerly: sessions, placeholders and graph
+    collections are no longer needed.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    config = tf.ConfigProto()
+    config.gpu_options.allow_growth = True
+    sess = tf.Session(config=config)
+    ```
+
+    ## Use instead
+    The TF 2 way:
+    ```python
+    import tensorflow as tf
+
+    for gpu in tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.set_memory_growth(gpu, True)
+    ```
+    or, mechanically, `tf.compat.v1.ConfigProto()` and `tf.compat.v1.Session(config=config)`.
+
+    ## Fix safety
+    Safe: `tf.compat.v1.<name>` is the very same object TF 1 had at `tf.<name>`, so the fixed code
+    behaves as before (it still uses the TF 1 API; the message names the TF 2 way, which needs a
+    person). The alias your code uses is kept (`tf.` → `tf.compat.v1.`); `from tensorflow import
+    Session` becomes `from tensorflow.compat.v1 import Session`. A name reached through another
+    binding (`from tensorflow import train`; `train.AdamOptimizer`) is reported without a fix.
+
+    ## References
+    - Seeds 000 (`tf.GPUOptions`, `tf.Session`, `tf.ConfigProto`, `tf.get_default_graph`), 001 §22
+      (`tf.ConfigProto(allow_soft_placement=True)`), 003 (`with tf.Session() as sess`).
+    - TensorFlow's "Migrate to TF 2" guide and `tf_upgrade_v2`'s rename tables.
+    - catalog.md, KL405.
+    """
+
+    code = "KL405"
+    name = "tf1-only-api"
+    message = "`{used}` exists only as `tf.compat.v1.{name}` in TF 2 (AttributeError): {guidance}"
+    fix_safety = SAFE
+    triggers = ("tensorflow",)
+
+    VALID = [
+        "import tensorflow as tf\nsess = tf.compat.v1.Session()\n",
+        "import tensorflow.compat.v1 as tf\nsess = tf.Session()\n",
+        "from tensorflow.compat.v1 import Session\nsess = Session()\n",
+        "import tensorflow as tf\nx = tf.reduce_sum(y)\nv = tf.Variable(1.0)\n",
+        "import tensorflow as tf\ngpus = tf.config.list_physical_devices('GPU')\n",
+        # not TensorFlow
+        "import tensorflow\nimport mylib as tf\ns = tf.Session()\n",
+        "import tensorflow as tf\nclass A:\n    Session = 1\nA.Session\n",
+        # compatibility shims
+        "import tensorflow as tf\ntry:\n    sess = tf.Session()\nexcept AttributeError:\n    sess = None\n",
+        "import tensorflow as tf\nif tf.__version__.startswith('1.'):\n    config = tf.ConfigProto()\n",
+        "import tensorflow as tf\nif hasattr(tf, 'ConfigProto'):\n    config = tf.ConfigProto()\n",
+    ]
+    INVALID = [
+        Invalid("import tensorflow as tf\nsess = tf.Session(config=tf.ConfigProto(gpu_options=tf.GPUOptions("
+                "per_process_gpu_memory_fraction=0.333)))\n", count=3, line=2,
+                fixed="import tensorflow as tf\nsess = tf.compat.v1.Session(config=tf.compat.v1.ConfigProto("
+                      "gpu_options=tf.compat.v1.GPUOptions(per_process_gpu_memory_fraction=0.333)))\n"),
+        Invalid("import tensorflow as tf\nwith tf.Session() as sess:\n    sess.run(tf.global_variables_initializer())\n",
+                count=2, fixed="import tensorflow as tf\nwith tf.compat.v1.Session() as sess:\n"
+                               "    sess.run(tf.compat.v1.global_variables_initializer())\n"),
+        Invalid("import tensorflow\ngraph = tensorflow.get_default_graph()\n",
+                fixed="import tensorflow\ngraph = tensorflow.compat.v1.get_default_graph()\n"),
+        Invalid("import tensorflow as tf\nopt = tf.train.AdamOptimizer(0.001)\n",
+                fixed="import tensorflow as tf\nopt = tf.compat.v1.train.AdamOptimizer(0.001)\n"),
+        Invalid("import tensorflow as tf\ntf.add_to_collection(tf.GraphKeys.UPDATE_OPS, op)\n", count=2,
+                fixed="import tensorflow as tf\ntf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.UPDATE_OPS, op)\n"),
+        Invalid("from tensorflow import ConfigProto, Session\n",
+                fixed="from tensorflow.compat.v1 import ConfigProto, Session\n"),
+        Invalid("from tensorflow import train\nopt = train.AdamOptimizer(0.1)\n", line=2),
+    ]
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        raw = self.ctx.raw_qualname(node)
+        if raw is None or not raw.startswith(PREFIX):
+            return
+        name = raw[len(PREFIX):]
+        guidance = TF1_ONLY.get(name)
+        if guidance is None or self._guarded():
+            return
+        used = dotted_name(node) or name
+        root, _, rest = used.partition(".")
+        fix = None
+        if self.ctx.imports.bindings.get(root) == "tensorflow":
+            fix = Fix(SAFE, {node: dotted_expr(f"{root}.compat.v1.{rest}")})
+        self.report(node, self.message.format(used=used, name=name, guidance=guidance), fix)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if module_of_import_from(node) != "tensorflow" or isinstance(node.names, cst.ImportStar):
+            return
+        if self._guarded():
+            return
+        names = [a.evaluated_name for a in node.names if a.evaluated_name in TF1_ONLY]
+        if not names:
+            return
+        target, replacement = split_import_from(node, self.ctx.parent(), {n: ("tensorflow.compat.v1", n) for n in names})
+        guidance = "; ".join(dict.fromkeys(TF1_ONLY[n] for n in names))
+        used = ", ".join(f"tensorflow.{n}" for n in names)
+        self.report(node, self.message.format(used=used, name=names[0] if len(names) == 1 else "*", guidance=guidance),
+                    Fix(SAFE, {target: replacement}))
+
+    def _guarded(self) -> bool:
+        if self.ctx.in_import_guard():
+            return True
+        for anc in reversed(self.ctx.stack):
+            if isinstance(anc, (cst.If, cst.IfExp)):
+                text = self.ctx.module.code_for_node(anc.test)
+                if "__version__" in text or "hasattr(" in text:
+                    return True
+        return False
