@@ -5,12 +5,12 @@ import argparse
 import difflib
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Type
+from typing import Dict, List, Optional, Sequence, Tuple, Type
 
-from . import __version__, config as config_mod, output
+from . import __version__, cache as cache_mod, config as config_mod, output, profiling
 from .engine import Diagnostic, FileResult, Settings, fix_source, lint_source
 from .files import WriteError, discover, read, write_atomically
 from .registry import UnknownSelector, all_rules, enabled_rules
@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", metavar="GLOB", help="also exclude these paths")
     p.add_argument("--force-exclude", action="store_true", help="apply excludes to files named explicitly too")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    p.add_argument("--clean-cache", action="store_true",
+                   help=f"delete the results cache ({cache_mod.CACHE_DIR}/ in the project root) and exit")
+    p.add_argument("--profile", action="store_true",
+                   help="print the time spent per phase and per rule to stderr (bypasses the cache)")
     p.add_argument("--version", action="version", version=f"keras-lint {__version__}")
     return p
 
@@ -51,12 +56,15 @@ class Job:
     path: str
     mode: str  # "check" | "fix" | "diff"
     settings: Settings
+    source: Optional[bytes] = None  # the bytes to lint, if already read (the cache hashed them)
+    profile: bool = False  # --profile: time this file's phases and rules
 
 
 @dataclass
 class Outcome:
     result: FileResult
     diff: str = ""
+    timings: Optional[Dict[str, Tuple[float, int]]] = None  # --profile: this file's phases and rules
 
 
 def _settings_for(path: str, cfg: config_mod.Config, rules: Sequence[Type[Rule]], unsafe: bool) -> Settings:
@@ -73,8 +81,10 @@ def _unified_diff(path: str, old: bytes, new: bytes) -> str:
 
 def process(job: Job) -> Outcome:
     """Lint (and maybe fix) one file. Never raises: every failure becomes ``result.error``."""
+    if job.profile:
+        return _profiled(job)
     try:
-        source, error = read(job.path)
+        source, error = (job.source, None) if job.source is not None else read(job.path)
         if error is not None:
             return Outcome(FileResult(job.path, error=error))
         assert source is not None
@@ -96,10 +106,37 @@ def process(job: Job) -> Outcome:
         return Outcome(FileResult(job.path, error=f"internal error: {type(exc).__name__}: {exc}"))
 
 
+def _profiled(job: Job) -> Outcome:
+    profiling.ACTIVE = prof = profiling.Profile()
+    try:
+        with profiling.phase("read"):
+            source, error = (job.source, None) if job.source is not None else read(job.path)
+        outcome = process(Job(job.path, job.mode, job.settings, source if error is None else None))
+        if error is not None:
+            outcome = Outcome(FileResult(job.path, error=error))
+    finally:
+        profiling.ACTIVE = None
+    outcome.timings = prof.as_dict()
+    return outcome
+
+
+def _tune_gc() -> None:
+    """LibCST trees are large and acyclic (reference counting frees them), but every node
+    allocation counts towards the cyclic collector's next run: with the default thresholds it
+    runs thousands of times per file. Fewer, larger generation-0 runs and the start-up objects
+    moved out of its way take 10-15% off the time of a parse (measured on the corpus)."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
+
+
 def _run_jobs(jobs: List[Job], workers: int) -> List[Outcome]:
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+        from concurrent.futures import ProcessPoolExecutor  # imported only when needed: start-up time
+
         try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_tune_gc) as pool:
                 return list(pool.map(process, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
         except (OSError, RuntimeError):  # no process support (sandbox): fall back to one process
             pass
@@ -126,8 +163,20 @@ def _print_rules() -> int:
     return EXIT_CLEAN
 
 
+def _printable_streams() -> None:
+    """Paths are printed as the OS gave them: an undecodable byte (kept by Python as a lone
+    surrogate) or a character the terminal's encoding lacks must not crash the report."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _printable_streams()
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -150,6 +199,7 @@ def _main(argv: List[str]) -> int:
         return verify_main(argv[1:])
 
     args = build_parser().parse_args(argv)
+    _tune_gc()
     paths = args.paths or ["."]
     try:
         start = Path(paths[0]).parent if paths[0] != "-" and not os.path.isdir(paths[0]) else Path(
@@ -168,15 +218,34 @@ def _main(argv: List[str]) -> int:
         print(f"keras-lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
+    if args.clean_cache:
+        removed = cache_mod.clean(cfg.root)
+        print(f"keras-lint: {'removed' if removed else 'no cache at'} {os.path.join(cfg.root, cache_mod.CACHE_DIR)}",
+              file=sys.stderr)
+        return EXIT_CLEAN
     mode = "diff" if args.diff else "fix" if args.fix else "check"
     if paths == ["-"]:
         return _run_stdin(args, cfg, rules, mode)
 
     targets = discover([os.path.normpath(p) for p in paths], cfg.is_excluded, force_exclude=args.force_exclude)
-    jobs = [Job(t.path, mode, _settings_for(t.path, cfg, rules, args.unsafe_fixes)) for t in targets if not t.error]
-    done = iter(_run_jobs(jobs, max(1, args.jobs)))
+    jobs = [Job(t.path, mode, _settings_for(t.path, cfg, rules, args.unsafe_fixes), profile=args.profile)
+            for t in targets if not t.error]
+    workers = max(1, args.jobs)
+    started = time.perf_counter()
+    store = None
+    if mode == "check" and not args.no_cache and not args.profile:
+        store = cache_mod.open_cache(cfg.root, [r.code for r in rules], cfg.target, args.unsafe_fixes)
+    if store is not None:
+        done = iter(cache_mod.run_cached(jobs, store, lambda todo: _run_jobs(todo, workers)))
+    else:
+        done = iter(_run_jobs(jobs, workers))
     # report in the order the paths were given / found
     outcomes = [Outcome(FileResult(t.path, error=t.error)) if t.error else next(done) for t in targets]
+    if args.profile:
+        prof = profiling.Profile()
+        for outcome in outcomes:
+            prof.merge(outcome.timings or {})
+        profiling.write(prof, len(jobs), time.perf_counter() - started, workers, sys.stderr)
     return _report(args, outcomes, mode)
 
 

@@ -5,19 +5,19 @@ around :func:`lint_source` and :func:`fix_source`.
 """
 from __future__ import annotations
 
-import ast
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import MetadataWrapper, PositionProvider
 
+from . import profiling
 from .context import FileContext
+from .parsing import LintError, _cpython_parse, _cpython_syntax_error, _first_line, parse
+from .positions import node_positions
 from .rule import SAFE, Fix, Report, Rule
+from .walk import _Dispatch, walk
 
 MAX_FIX_PASSES = 10
 
@@ -49,157 +49,6 @@ class FileResult:
     fixed_source: Optional[bytes] = None  # set when --fix changed the file
 
 
-class LintError(Exception):
-    """A file that cannot be linted; the message is the one line shown to the user."""
-
-
-# -- parsing ------------------------------------------------------------------------------------
-
-_OPEN = {ord("("), ord("["), ord("{")}
-_CLOSE = {ord(")"), ord("]"), ord("}")}
-# CPython refuses more than 200 nested brackets; LibCST's native parser crashes the process
-# (SIGSEGV) somewhere past 1,000. Files that might be that deep are checked by CPython first.
-_SUSPICIOUS_DEPTH = 150
-
-
-def _bracket_depth(source: Union[bytes, str]) -> int:
-    data = source.encode("utf-8", "replace") if isinstance(source, str) else source
-    brackets = data.translate(None, _NOT_BRACKETS)
-    if len(brackets) < _SUSPICIOUS_DEPTH:
-        return len(brackets)
-    depth = deepest = 0
-    for ch in brackets:  # counts brackets in strings too: an over-estimate, which is safe
-        if ch in _OPEN:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        else:
-            depth = max(0, depth - 1)
-    return deepest
-
-
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in _OPEN | _CLOSE)
-
-
-def parse(source: Union[bytes, str]) -> cst.Module:
-    """Parse bytes (LibCST honours PEP 263 coding lines, BOMs and keeps line endings)."""
-    if _bracket_depth(source) > _SUSPICIOUS_DEPTH:
-        try:
-            compile(source, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-        except SyntaxError as err:
-            raise LintError(f"syntax error at {err.lineno}:{err.offset or 1}: {_first_line(err.msg)}") from None
-        except (RecursionError, MemoryError):
-            raise LintError("too deeply nested to parse") from None
-        except ValueError:
-            pass  # NUL bytes and the like: LibCST says it below
-    try:
-        return cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        raise LintError(_syntax_error(source, exc)) from None
-    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
-        raise LintError(f"cannot decode: {_first_line(str(exc))}") from None
-    except RecursionError:
-        raise LintError("too deeply nested to parse") from None
-    except ValueError as exc:  # e.g. NUL bytes: "source code string cannot contain null bytes"
-        raise LintError(f"cannot parse: {_first_line(str(exc))}") from None
-
-
-def _syntax_error(source: Union[bytes, str], exc: cst.ParserSyntaxError) -> str:
-    """CPython's own message and position where it has one (clearer than the parser's)."""
-    try:
-        compile(source, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as err:
-        return f"syntax error at {err.lineno}:{err.offset or 1}: {_first_line(err.msg)}"
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    return f"cannot parse at {exc.raw_line}:{exc.raw_column + 1}: {_first_line(exc.message)}"
-
-
-def _first_line(text: str) -> str:
-    text = text.strip()
-    return text.splitlines()[0] if text else "unknown error"
-
-
-# -- the single traversal -----------------------------------------------------------------------
-
-# Fields holding only whitespace, comments or punctuation: rules never need them visited.
-_SKIP_FIELD_PARTS = ("whitespace", "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after",
-                     "header", "footer", "newline", "colon", "equal", "lbracket", "rbracket", "lbrace",
-                     "rbrace", "dot", "arrow", "star", "operator", "asynchronous", "lbrack", "rbrack")
-_child_fields: Dict[type, Tuple[str, ...]] = {}
-# Statements whose children are never visited: a dotted module name in an import is not a use.
-_LEAF_STATEMENTS = frozenset({"Import", "ImportFrom"})
-
-
-def _fields_of(cls: type) -> Tuple[str, ...]:
-    names = _child_fields.get(cls)
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(cls)
-                      if not any(part in f.name for part in _SKIP_FIELD_PARTS))
-        _child_fields[cls] = names
-    return names
-
-
-class _Dispatch:
-    """visit_/leave_ methods of all rules, grouped by node type name."""
-
-    def __init__(self, rules: Sequence[Rule]) -> None:
-        self.visit: Dict[str, List[Callable]] = {}
-        self.leave: Dict[str, List[Callable]] = {}
-        for rule in rules:
-            for attr in _handler_names(type(rule)):
-                kind, _, node_type = attr.partition("_")
-                table = self.visit if kind == "visit" else self.leave
-                table.setdefault(node_type, []).append(getattr(rule, attr))
-
-
-_handler_cache: Dict[type, Tuple[str, ...]] = {}
-
-
-def _handler_names(cls: type) -> Tuple[str, ...]:
-    names = _handler_cache.get(cls)
-    if names is None:
-        names = tuple(a for a in dir(cls) if a.startswith(("visit_", "leave_")) and callable(getattr(cls, a)))
-        _handler_cache[cls] = names
-    return names
-
-
-def walk(module: cst.Module, ctx: FileContext, dispatch: _Dispatch) -> None:
-    """Depth-first, in source order, iteratively (no RecursionError on deep nesting).
-
-    Imports are recorded in ``ctx.imports`` before any rule sees the node; ``ctx.stack`` holds
-    the ancestors of the node being visited."""
-    visit, leave, stack, imports = dispatch.visit, dispatch.leave, ctx.stack, ctx.imports
-    todo: List[Tuple[bool, cst.CSTNode]] = [(False, module)]
-    while todo:
-        leaving, node = todo.pop()
-        name = type(node).__name__
-        if leaving:
-            stack.pop()
-            for fn in leave.get(name, ()):
-                fn(node)
-            continue
-        if name == "Import":
-            imports.add_import(node)  # type: ignore[arg-type]
-        elif name == "ImportFrom":
-            imports.add_import_from(node)  # type: ignore[arg-type]
-        for fn in visit.get(name, ()):
-            fn(node)
-        todo.append((True, node))
-        stack.append(node)
-        if name in _LEAF_STATEMENTS:  # rules read import statements whole
-            continue
-        children: List[cst.CSTNode] = []
-        for fname in _fields_of(type(node)):
-            value = getattr(node, fname)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif isinstance(value, (list, tuple)):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
-        for child in reversed(children):
-            todo.append((False, child))
-
-
 # -- linting ------------------------------------------------------------------------------------
 
 @dataclass
@@ -219,7 +68,11 @@ def run_rules(module: cst.Module, path: str, rules: Iterable[Type[Rule]], target
     ctx = FileContext(path, module, target)
     instances = [r(ctx) for r in rules]
     if instances:
-        walk(module, ctx, _Dispatch(instances))
+        dispatch = _Dispatch(instances)
+        if profiling.ACTIVE is not None:  # --profile: time every handler, per rule
+            profiling.instrument(dispatch, profiling.ACTIVE)
+        with profiling.phase("walk"):
+            walk(module, ctx, dispatch)
     return ctx
 
 
@@ -240,8 +93,9 @@ def suppressed(code: str, line_text: str) -> bool:
 def _locate(module: cst.Module, ctx: FileContext, path: str) -> List[Tuple[Report, Diagnostic]]:
     if not ctx.reports:
         return []
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = module.code.splitlines()
+    with profiling.phase("positions"):
+        positions, code = node_positions(module, [rep.node for rep in ctx.reports])
+        lines = code.splitlines()
     located = []
     seen = set()
     for rep in ctx.reports:
@@ -276,16 +130,34 @@ def lint_source(source: Union[bytes, str], path: str, settings: Settings) -> Fil
     """Lint one file's bytes (or text, as flake8 hands it over). Never raises for bad input:
     ``FileResult.error`` says why."""
     result = FileResult(path)
-    if _prefiltered_out(source, settings):
+    with profiling.phase("prefilter"):
+        skip = _prefiltered_out(source, settings)
+    if skip:
         return result
     try:
-        module = parse(source)
+        with profiling.phase("parse"):
+            module = parse(source)
         result.diagnostics = [d for _, d in lint_module(module, source, path, settings)]
     except LintError as exc:
         result.error = str(exc)
     except RecursionError:
         result.error = "too deeply nested to analyse"
+    except Exception as exc:  # noqa: BLE001 - a rule bug: one error line for this file, no traceback
+        result.error = _internal_error(exc)
     return result
+
+
+def _internal_error(exc: BaseException) -> str:
+    """'internal error: ...' naming the rule whose code raised, if one did (innermost wins)."""
+    rule = None
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if isinstance(owner, Rule):
+            rule = owner
+        tb = tb.tb_next
+    where = f" in rule {rule.code} ({rule.name})" if rule is not None else ""
+    return f"internal error{where}: {type(exc).__name__}: {_first_line(str(exc))} (please report this)"
 
 
 # -- fixing -------------------------------------------------------------------------------------
@@ -306,19 +178,30 @@ def _applicable(fix: Optional[Fix], unsafe: bool) -> bool:
 
 def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> cst.Module:
     """Apply fixes whose replaced nodes do not overlap; the rest wait for the next pass."""
+    # imported here: libcst.codemod pulls in libcst.matchers (half a second), only fixes need it
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
     replacements: Dict[cst.CSTNode, object] = {}
     imports = []
+    removals = []
     for fix in fixes:
         if any(node in replacements for node in fix.replacements):
             continue
         replacements.update(fix.replacements)
         imports.extend(fix.add_imports)
+        removals.extend(fix.remove_unused_imports)
     new = module.visit(_Replace(replacements)) if replacements else module
     if imports:
         context = CodemodContext()
         for spec in imports:
             AddImportsVisitor.add_needed_import(context, spec.module, spec.obj, spec.asname)
         new = new.visit(AddImportsVisitor(context))
+    if removals:  # after the replacements, so uses they removed no longer count
+        context = CodemodContext()
+        for spec in removals:
+            RemoveImportsVisitor.remove_unused_import(context, spec.module, spec.obj, spec.asname)
+        new = RemoveImportsVisitor(context).transform_module(new)
     return new
 
 
@@ -330,6 +213,7 @@ def fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
     result = FileResult(path)
     if _prefiltered_out(source, settings):
         return result
+    first_pass: List[Diagnostic] = []
     try:
         module = parse(source)
         current_source = source
@@ -337,6 +221,10 @@ def fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
         for _ in range(MAX_FIX_PASSES):
             located = lint_module(module, current_source, path, settings)
             todo = [(r, d) for r, d in located if _applicable(r.fix, settings.unsafe_fixes)]
+            if current_source is source:
+                first_pass = [d for _, d in located]
+                if todo:
+                    _check_round_trip(module, source)
             if not todo:
                 break
             new_module = apply_fixes(module, [r.fix for r, _ in todo])  # type: ignore[misc]
@@ -344,18 +232,52 @@ def fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
             if new_source == current_source:
                 break
             try:
-                module = cst.parse_module(new_source)  # the fixed text must re-parse
+                module = parse(new_source)  # the fixed text must re-parse
             except Exception as exc:  # noqa: BLE001 - any failure means: do not write
-                raise LintError(f"fix produced code that does not parse ({_first_line(str(exc))}); file left unchanged") from None
+                raise _FixRefused(f"fix produced code that does not parse ({_first_line(str(exc))}); file left unchanged") from None
             # Positions are those of the pass that fixed it (the original file, for pass one).
             applied.extend(dataclasses.replace(d, fix_applied=True) for _, d in todo)
             current_source = new_source
         remaining = [d for _, d in lint_module(module, current_source, path, settings)]
-        result.diagnostics = sorted(applied + remaining, key=Diagnostic.sort_key)
         if current_source != source:
+            _check_compiles(current_source, source)
             result.fixed_source = current_source
+        result.diagnostics = sorted(applied + remaining, key=Diagnostic.sort_key)
+    except _FixRefused as exc:  # nothing fixed: what the first pass found is still there
+        result.error = str(exc)
+        result.diagnostics = first_pass
+        result.fixed_source = None
     except LintError as exc:
         result.error = str(exc)
     except RecursionError:
         result.error = "too deeply nested to analyse"
+    except Exception as exc:  # noqa: BLE001 - a rule or fix bug: one error line, nothing written
+        result.error = _internal_error(exc)
     return result
+
+
+class _FixRefused(LintError):
+    """The file can be linted, but fixing it could damage it: it is left as it is."""
+
+
+def _check_round_trip(module: cst.Module, source: Union[bytes, str]) -> None:
+    """Fixes rewrite the file from LibCST's tree: it must give back every byte it was given
+    (it does not for lone-CR line endings, for one)."""
+    if (module.bytes if isinstance(source, bytes) else module.code) != source:
+        raise _FixRefused("cannot fix: LibCST would not reproduce this file byte for byte "
+                          "(unusual line endings?); file left unchanged")
+
+
+def _check_compiles(fixed: Union[bytes, str], original: Union[bytes, str]) -> None:
+    """CPython must accept the fixed file if it accepted the original."""
+    try:
+        _cpython_parse(fixed)
+    except SyntaxError as err:
+        try:
+            _cpython_parse(original)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return  # Python rejects the original too (newer syntax?): LibCST's parse must do
+        raise _FixRefused(f"fix produced code that Python rejects ({_cpython_syntax_error(err)}); "
+                          "file left unchanged") from None
+    except (ValueError, RecursionError, MemoryError):
+        pass

@@ -83,12 +83,26 @@ def _walk(root: str, is_excluded) -> Iterator[Target]:
 
 def read(path: str) -> Tuple[Optional[bytes], Optional[str]]:
     try:
-        with open(path, "rb") as fh:
-            return fh.read(), None
+        # O_NONBLOCK: a FIFO named x.py must not hang the run (it is refused below)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
         return None, "is a directory"
     except OSError as exc:
         return None, f"cannot read: {exc.strerror or exc}"
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            return None, "is a directory"
+        if not stat.S_ISREG(kind):
+            return None, "not a regular file (a FIFO, socket or device?)"
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            return fh.read(), None
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 class WriteError(Exception):
@@ -121,10 +135,23 @@ def write_atomically(path: str, data: bytes, expected: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        _keep_owner(tmp, real)
         os.replace(tmp, real)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C too: never leave the temporary file behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise WriteError(f"cannot write: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise WriteError(f"cannot write: {exc.strerror or exc}") from None
+        raise
+
+
+def _keep_owner(tmp: str, real: str) -> None:
+    """root fixing someone else's file must not hand it to root."""
+    st = os.stat(real)
+    if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except OSError:
+            pass

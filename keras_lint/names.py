@@ -74,30 +74,33 @@ class ImportMap:
     def add_import(self, node: cst.Import) -> None:
         for alias in node.names:
             full = dotted_name(alias.name)
-            if full is None or full.split(".", 1)[0] not in TRACKED_ROOTS:
+            if full is None:
                 continue
+            root = full.split(".", 1)[0]
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.bindings[alias.asname.name.value] = full
+                self._bind(alias.asname.name.value, full)
             else:
-                root = full.split(".", 1)[0]
-                self.bindings[root] = root
+                self._bind(root, root)
 
     def add_import_from(self, node: cst.ImportFrom) -> None:
-        if node.relative or isinstance(node.names, cst.ImportStar):
+        if isinstance(node.names, cst.ImportStar):
             return
-        mod = module_name(node.module)
-        if mod is None:
-            return
-        resolved_mod = self.resolve_dotted(mod) if mod.split(".", 1)[0] not in TRACKED_ROOTS else mod
-        if resolved_mod is None or resolved_mod.split(".", 1)[0] not in TRACKED_ROOTS:
-            return
+        mod = None if node.relative else module_name(node.module)
         for alias in node.names:
             if not isinstance(alias.name, cst.Name):
                 continue
             local = alias.name.value
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.bindings[local] = f"{resolved_mod}.{alias.name.value}"
+            self._bind(local, f"{mod}.{alias.name.value}" if mod else None)
+
+    def _bind(self, local: str, qualified: Optional[str]) -> None:
+        """A later import of anything else rebinds the name: ``import keras`` then
+        ``from keras_cv.backend import keras`` leaves ``keras`` untracked."""
+        if qualified is not None and qualified.split(".", 1)[0] in TRACKED_ROOTS:
+            self.bindings[local] = qualified
+        else:
+            self.bindings.pop(local, None)
 
     def resolve_dotted(self, dotted: str) -> Optional[str]:
         root, _, rest = dotted.partition(".")

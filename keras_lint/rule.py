@@ -34,11 +34,13 @@ class ImportSpec:
 
 @dataclass
 class Fix:
-    """Node replacements (matched by identity on the original tree) plus imports to add."""
+    """Node replacements (matched by identity on the original tree), imports to add, and imports
+    to remove once nothing uses them any more (LibCST's RemoveImportsVisitor decides that)."""
 
     safety: str
     replacements: Dict[cst.CSTNode, Replacement] = field(default_factory=dict)
     add_imports: Tuple[ImportSpec, ...] = ()
+    remove_unused_imports: Tuple[ImportSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if self.safety not in (SAFE, UNSAFE):

@@ -2,10 +2,9 @@
 import libcst as cst
 import pytest
 
-from keras_lint.engine import Settings, fix_source, lint_source, suppressed
+from keras_lint.engine import Settings, lint_source, suppressed
 from keras_lint.names import ImportMap, canonical
 from keras_lint.registry import UnknownSelector, all_rules, enabled_rules
-from keras_lint.rule import Rule
 
 
 def resolve(source: str, expr: str):
@@ -37,6 +36,12 @@ def resolve(source: str, expr: str):
     ("import tensorflow as tf", "where", None),
     ("from . import keras", "keras.layers.Dense", None),
     ("import tensorflow_addons as tfa", "tfa.layers.GroupNormalization", None),
+    # a later import of something else rebinds the name
+    ("import keras\nfrom keras_cv.backend import keras", "keras.layers.Dense", None),
+    ("import tensorflow as tf\nimport mylib as tf", "tf.where", None),
+    ("import mylib as tf\nimport tensorflow as tf", "tf.where", "tensorflow.where"),
+    # an alias is not a module: `from tf.keras import x` fails at runtime, so it does not resolve
+    ("import tensorflow as tf\nfrom tf.keras.layers import Dense", "Dense", None),
 ])
 def test_qualified_names(source, expr, expected):
     assert resolve(source, expr) == expected
@@ -80,32 +85,5 @@ def test_deep_nesting_does_not_escape():
     assert result.error is not None or result.diagnostics == []
     source = ("import keras\nx = " + " + ".join(["1"] * 20000) + "\n").encode()
     result = lint_source(source, "long.py", Settings(list(all_rules().values())))
-    assert result.error is None and result.diagnostics == []
-
-
-class _Boom(Rule):
-    code = "KL999"
-    name = "boom"
-    message = "boom"
-
-    def visit_Name(self, node):
-        raise RuntimeError("rule bug")
-
-
-def test_fix_that_would_not_parse_is_refused():
-    class BadFix(Rule):
-        code = "KL998"
-        name = "bad-fix"
-        message = "m"
-        fix_safety = "safe"
-
-        def visit_ImportFrom(self, node):
-            from keras_lint.rule import Fix
-
-            # an Expr statement whose text is not Python
-            self.report(node, fix=Fix("safe", {node: cst.Expr(cst.Name("not valid("))}))
-
-    src = b"from keras.layers import Dense\n"
-    result = fix_source(src, "x.py", Settings([BadFix]))
-    assert result.fixed_source is None
-    assert "does not parse" in result.error
+    # LibCST would take most of an hour (it is quadratic in chain length): declined at once
+    assert result.error is not None and "nested" in result.error and result.diagnostics == []

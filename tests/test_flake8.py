@@ -20,20 +20,35 @@ def _fixture_files():
     return sorted(p for p in (ROOT / "fixtures").glob("KL*/*.py"))
 
 
-def test_same_findings_as_cli(tmp_path):
-    (tmp_path / "sample.py").write_text(SAMPLE)
-    files = [str(p) for p in _fixture_files()] + [str(tmp_path / "sample.py")]
-    cli = keras_lint(*files, "--output-format", "json", "--exit-zero", cwd=tmp_path)
-    expected = sorted((d["path"], d["line"], d["column"], d["code"], d["message"]) for d in json.loads(cli.stdout))
-    f8 = run("flake8", "--select", "KL", "--format", "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s",
-             "--isolated", *files, cwd=tmp_path)
+def _flake8_findings(files, cwd, *flags):
+    f8 = run("flake8", *flags, "--format", "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s",
+             "--isolated", *files, cwd=cwd)
     got = []
     for line in f8.stdout.decode().splitlines():
         path, row, col, code, text = line.split("\t")
-        got.append((path, int(row), int(col), code, text[len(code) + 1:] if text.startswith(code) else text))
-    assert sorted(got) == expected
+        if code.startswith("KL"):
+            got.append((path, int(row), int(col), code, text[len(code) + 1:] if text.startswith(code) else text))
+    return sorted(got)
+
+
+def _cli_findings(files, cwd, *flags):
+    cli = keras_lint(*files, "--output-format", "json", "--exit-zero", *flags, cwd=cwd)
+    return sorted((d["path"], d["line"], d["column"], d["code"], d["message"]) for d in json.loads(cli.stdout))
+
+
+@pytest.mark.parametrize("cli_flags,flake8_flags", [
+    ((), ()),  # defaults: opt-in rules off in both
+    (("--select", "KL"), ("--select", "KL")),  # an explicit selection turns opt-in rules on in both
+])
+def test_same_findings_as_cli(tmp_path, cli_flags, flake8_flags):
+    (tmp_path / "sample.py").write_text(SAMPLE)
+    files = [str(p) for p in _fixture_files()] + [str(tmp_path / "sample.py")]
+    expected = _cli_findings(files, tmp_path, *cli_flags)
+    got = _flake8_findings(files, tmp_path, *flake8_flags)
+    assert got == expected
     assert any(code == "KL401" for _, _, _, code, _ in got)
-    assert f8.returncode == 1
+    opt_in = {c for c, r in all_rules().items() if not r.default_enabled}
+    assert bool(opt_in & {code for _, _, _, code, _ in got}) == bool(cli_flags)
 
 
 def test_noqa_and_select(tmp_path):

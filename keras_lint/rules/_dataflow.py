@@ -11,13 +11,13 @@ look at). No LibCST metadata providers.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
 from ..names import dotted_name
+from ..walk import children
 
 ScopeOwner = Union[cst.FunctionDef, cst.Module]
 
@@ -79,28 +79,6 @@ def _bind(scope: Scope, target: cst.BaseExpression, binding: Binding) -> None:
             _bind(scope, el.value, sub)
 
 
-# Fields holding only whitespace, comments or punctuation (the engine skips the same ones):
-# ``node.children`` would build them all, which costs more than the analysis itself.
-_SKIP_FIELD_PARTS = ("whitespace", "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after",
-                     "header", "footer", "newline", "colon", "equal", "lbracket", "rbracket", "lbrace",
-                     "rbrace", "dot", "arrow", "star", "operator", "asynchronous", "lbrack", "rbrack")
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _children(node: cst.CSTNode) -> List[cst.CSTNode]:
-    cls = type(node)
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(cls) if not any(p in f.name for p in _SKIP_FIELD_PARTS))
-        _FIELDS[cls] = names
-    out: List[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
-    return out
 
 
 _CONDITION_HOLDERS = (cst.If, cst.While, cst.IfExp, cst.Assert)
@@ -160,7 +138,7 @@ def build_scope(owner: ScopeOwner, wanted: Set[int] = frozenset()) -> Scope:  # 
             _bind(scope, node.target, Binding(ASSIGN, node.value, current))  # type: ignore[attr-defined]
         if wanted and id(node) in wanted:
             scope.orders[id(node)] = current
-        for child in reversed(_children(node)):
+        for child in reversed(children(node)):
             todo.append((child, current))
     return scope
 
@@ -198,7 +176,7 @@ def iter_nodes(root: cst.CSTNode, skip_defs: bool = True) -> Iterator[cst.CSTNod
         yield node
         if skip_defs and node is not root and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             continue
-        todo.extend(reversed(_children(node)))
+        todo.extend(reversed(children(node)))
 
 
 @dataclass

@@ -170,27 +170,3 @@ def keras_classes(module: cst.Module, ctx) -> KerasClasses:
     return cached
 
 
-# -- a cheap child iterator ---------------------------------------------------------------------
-# ``CSTNode.children`` visits whitespace and punctuation too and is slow on big files; the rules of
-# this family only need the syntactic children (the same selection the engine walks).
-_SKIP_PARTS = ("whitespace", "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after", "header",
-               "footer", "newline", "colon", "equal", "lbracket", "rbracket", "lbrace", "rbrace", "dot", "arrow",
-               "operator", "asynchronous", "lbrack", "rbrack")
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def children(node: cst.CSTNode) -> List[cst.CSTNode]:
-    import dataclasses
-
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = tuple(f.name for f in dataclasses.fields(node) if not any(p in f.name for p in _SKIP_PARTS))
-        _FIELDS[type(node)] = names
-    out: List[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
-    return out

@@ -19,7 +19,8 @@ import libcst as cst
 from ..names import dotted_name
 from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule
 from ._callfix import is_literal, literal
-from ._keras_classes import LAYER, MODEL, ClassInfo, children, keras_classes
+from ..walk import children
+from ._keras_classes import LAYER, MODEL, ClassInfo, keras_classes
 
 KERAS_BASE_KWARGS = frozenset({"name", "trainable", "dtype", "dynamic", "autocast", "input_shape",
                                "batch_input_shape", "batch_size", "input_dim", "weights",

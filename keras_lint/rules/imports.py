@@ -1,7 +1,7 @@
 """KL401 and KL402: import paths that Keras moved or removed."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
 import libcst as cst
 
@@ -194,6 +194,9 @@ class MovedImport(Rule):
                       "from keras.layers import LeakyReLU\n", count=2),
         Invalid("from keras.backend.tensorflow_backend import set_session\n"),
         Invalid("from keras.legacy import interfaces\n"),
+        # Keras 1's merge() function: the import goes once nothing uses it (KL403 rewrites the calls)
+        Invalid("from keras.layers import merge, Dense\nd = Dense(2)\n", fixed="from keras.layers import Dense\nd = Dense(2)\n"),
+        Invalid("from keras.layers import merge\ny = merge([1, 2], mode='sum')\n"),
         Invalid("from keras.utils import np_utils\ny = np_utils.to_categorical([1, 2])\n",
                 fixed="from keras import utils as np_utils\ny = np_utils.to_categorical([1, 2])\n"),
         Invalid("import keras.layers.core as core\n", fixed="import keras.layers as core\n"),
@@ -239,6 +242,11 @@ class MovedImport(Rule):
             if sub is None:
                 continue
             fix = None
+            if sub.keras1_function is not None:
+                spec = ImportSpec(raw, alias.evaluated_name, local_name(alias) if alias.asname else None)  # type: ignore[arg-type]
+                self.report(alias, self.message.format(old=f"{raw}.{alias.evaluated_name}", note=sub.keras1_function),
+                            Fix(SAFE, remove_unused_imports=(spec,)))
+                continue
             if sub.module_alias is not None:
                 parent, _, last = reroot(sub.module_alias, root).rpartition(".")
                 target, replacement = split_import_from(node, self.ctx.parent(), {alias.evaluated_name: (parent, last)})

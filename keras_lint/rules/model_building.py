@@ -14,7 +14,7 @@ from ..names import dotted_name
 from ..rule import UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
 from ..tables.ops import KERAS_OPS, OpSpec
 from ._callfix import keyword_arg
-from ._keras_classes import children
+from ..walk import children
 from ._symbolic import LIST, RAW, SYM, Finding, symbolic_analysis
 
 # Dynamic shapes: wrapped in a Lambda they become symbolic tensors, which later reshape/tile/range

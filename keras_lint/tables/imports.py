@@ -23,6 +23,9 @@ class MovedModule:
     module_alias: Optional[str] = None
     #: Still importable on tf-keras 2.21 (so only a finding when the code aims at Keras 3).
     alive_on_tf_keras: bool = False
+    #: ``from <parent> import <last>`` may mean a removed Keras 1 function of the same name
+    #: (``from keras.layers import merge``): no module alias then; the import goes once unused.
+    keras1_function: Optional[str] = None
 
 
 def _same(module: str, *names: str) -> Dict[str, NewHome]:
@@ -34,8 +37,7 @@ _CORE = ("Masking", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialD
 _MERGE = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
           "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot")
 _PREPROCESSING = ("Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation",
-                  "RandomZoom", "RandomContrast", "RandomCrop", "RandomTranslation", "RandomHeight",
-                  "RandomWidth", "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
+                  "RandomZoom", "RandomContrast", "RandomCrop", "RandomTranslation", "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
                   "Hashing", "Discretization")
 _ENGINE = {
     **_same("keras.layers", "Layer", "InputSpec", "Input", "InputLayer"),
@@ -55,7 +57,9 @@ MOVED_MODULES: Dict[str, MovedModule] = {m.old: m for m in (
     MovedModule("keras.layers.core", "keras.layers.core is gone; its layers are in keras.layers",
                 _same("keras.layers", *_CORE), module_alias="keras.layers"),
     MovedModule("keras.layers.merge", "keras.layers.merge is gone; its layers and functions are in keras.layers",
-                _same("keras.layers", *_MERGE), module_alias="keras.layers"),
+                _same("keras.layers", *_MERGE), module_alias="keras.layers",
+                keras1_function="Keras 1's merge(..., mode=...) was removed: call concatenate/add/multiply/... "
+                "(KL403 rewrites the calls; the import is then removed)"),
     MovedModule("keras.utils.np_utils", "keras.utils.np_utils is gone; use keras.utils",
                 _same("keras.utils", "to_categorical", "normalize"), module_alias="keras.utils"),
     MovedModule("keras.utils.visualize_util", "keras.utils.visualize_util is gone; use keras.utils.plot_model",

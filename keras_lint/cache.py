@@ -1,0 +1,232 @@
+"""The results cache: a re-run over unchanged files reads findings instead of re-parsing.
+
+Layout, under the project root (the directory of the pyproject.toml the configuration came from,
+else the current directory)::
+
+    .keras_lint_cache/
+        CACHEDIR.TAG          # backup tools skip the folder
+        .gitignore            # "*": never committed
+        <version>/<fingerprint>.json
+
+One JSON file per *fingerprint*: the keras-lint version, a hash of keras-lint's own source (so
+editing a rule during development invalidates it), the LibCST and Python versions, the enabled
+rule codes, the target and the fix settings. Inside, one entry per file (its path relative to the
+project root): a BLAKE2 hash of the file's bytes, the codes of the rules that ran on it (per-file
+ignores narrow them) and its findings with their positions. An entry is used only when both
+match. Files that could not be linted (syntax errors, internal errors) are not stored: they are
+linted again next time and report the same error.
+
+Only check mode uses the cache (``--fix`` and ``--diff`` always lint); ``--no-cache`` bypasses it.
+Clear it by deleting the folder (``keras-lint --clean-cache`` does that). A cache that cannot be
+read or written (read-only checkout, full disk, a corrupt or foreign file) never fails a run: it
+is ignored, and the files are linted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from . import __version__
+
+CACHE_DIR = ".keras_lint_cache"
+FORMAT = 1
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by keras-lint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+_code_hash: Optional[str] = None
+
+
+def code_hash() -> str:
+    """A hash of keras-lint's own .py files (engine, rules, tables): any edit changes it."""
+    global _code_hash
+    if _code_hash is None:
+        h = hashlib.blake2b(digest_size=16)
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*.py")):
+            rel = path.relative_to(package).as_posix()
+            if rel.startswith("harness/"):
+                continue  # the runtime harness does not lint
+            h.update(rel.encode())
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"?")
+        _code_hash = h.hexdigest()
+    return _code_hash
+
+
+def _libcst_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("libcst")
+    except Exception:  # noqa: BLE001 - not installed as a distribution: still a stable key
+        return "?"
+
+
+def fingerprint(codes: Sequence[str], target: str, unsafe_fixes: bool) -> str:
+    parts = [f"format={FORMAT}", f"version={__version__}", f"code={code_hash()}", f"libcst={_libcst_version()}",
+             f"python={sys.version_info[0]}.{sys.version_info[1]}", f"target={target}",
+             f"unsafe={unsafe_fixes}", "rules=" + ",".join(sorted(codes))]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def content_hash(source: bytes) -> str:
+    return hashlib.blake2b(source, digest_size=16).hexdigest()
+
+
+def project_root(config_source: Optional[str]) -> str:
+    """Where ``.keras_lint_cache`` lives: next to the pyproject.toml in use, else the cwd."""
+    if config_source:
+        return str(Path(config_source).resolve().parent)
+    return os.getcwd()
+
+
+def clean(root: str) -> bool:
+    """Delete ``root/.keras_lint_cache``; True if there was one."""
+    path = os.path.join(root, CACHE_DIR)
+    if not os.path.isdir(path) or os.path.islink(path):
+        return False
+    shutil.rmtree(path, ignore_errors=True)
+    return True
+
+
+Entry = Dict[str, object]  # {"h": content hash, "r": "KL101,...", "d": [[line, col, end_line, end_col, code, msg, fix], ...]}
+
+
+class Cache:
+    """The entries of one fingerprint. ``get``/``put`` by path; ``save`` writes once at the end."""
+
+    def __init__(self, root: str, key: str) -> None:
+        self.root = root
+        self.dir = os.path.join(root, CACHE_DIR)
+        self.file = os.path.join(self.dir, __version__, f"{key}.json")
+        self.entries: Dict[str, Entry] = {}
+        self.dirty = False
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            with open(self.file, "rb") as fh:
+                data = json.loads(fh.read())
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+            return  # missing, unreadable or corrupt: start empty
+        entries = data.get("files") if isinstance(data, dict) and data.get("format") == FORMAT else None
+        if isinstance(entries, dict):
+            self.entries = entries
+
+    def _rel(self, path: str) -> str:
+        try:
+            return os.path.relpath(os.path.abspath(path), self.root)
+        except ValueError:  # another drive (Windows)
+            return os.path.abspath(path)
+
+    def get(self, path: str, digest: str, codes: str):
+        """The cached diagnostics for ``path`` with this content and these rules, or None."""
+        from .engine import Diagnostic
+
+        entry = self.entries.get(self._rel(path))
+        if not isinstance(entry, dict) or entry.get("h") != digest or entry.get("r") != codes:
+            return None
+        try:
+            return [Diagnostic(path, int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), str(d[5]),
+                               None if d[6] is None else str(d[6])) for d in entry["d"]]  # type: ignore[union-attr]
+        except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: lint the file again
+            return None
+
+    def put(self, path: str, digest: str, codes: str, diagnostics) -> None:
+        self.entries[self._rel(path)] = {
+            "h": digest, "r": codes,
+            "d": [[d.line, d.column, d.end_line, d.end_column, d.code, d.message, d.fix_safety] for d in diagnostics],
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the entries (atomically); any failure is silently ignored."""
+        if not self.dirty:
+            return
+        try:
+            _prepare_dir(self.dir)
+            directory = os.path.dirname(self.file)
+            os.makedirs(directory, exist_ok=True)
+            data = json.dumps({"format": FORMAT, "files": self.entries}, separators=(",", ":")).encode()
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600: as any other new file
+                os.replace(tmp, self.file)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+            self.dirty = False
+        except (OSError, ValueError, TypeError):
+            pass
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _prepare_dir(path: str) -> None:
+    if os.path.isdir(path):
+        return
+    os.makedirs(path, exist_ok=True)
+    for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# created by keras-lint\n*\n")):
+        with open(os.path.join(path, name), "w", encoding="ascii") as fh:
+            fh.write(text)
+
+
+def open_cache(root: str, codes: Sequence[str], target: str, unsafe_fixes: bool) -> Optional[Cache]:
+    try:
+        return Cache(root, fingerprint(codes, target, unsafe_fixes))
+    except Exception:  # noqa: BLE001 - a cache must never stop a run
+        return None
+
+
+def run_cached(jobs: List, cache: Cache, run: Callable[[List], List]) -> List:
+    """Outcomes for ``jobs`` (cli.Job, check mode) in order: cache hits without linting, the
+    rest through ``run`` (the process pool), whose clean results are stored."""
+    from .cli import Job, Outcome
+    from .engine import FileResult, _prefiltered_out
+    from .files import read
+
+    outcomes: List = [None] * len(jobs)
+    todo: List[Tuple[int, object, str, str]] = []
+    for i, job in enumerate(jobs):
+        source, error = read(job.path)
+        if error is not None or source is None:
+            todo.append((i, job, "", ""))  # process() reports the error
+            continue
+        if _prefiltered_out(source, job.settings):  # cheaper than any lookup
+            outcomes[i] = Outcome(FileResult(job.path))
+            continue
+        digest = content_hash(source)
+        codes = ",".join(r.code for r in job.settings.rules)
+        hit = cache.get(job.path, digest, codes)
+        if hit is not None:
+            outcomes[i] = Outcome(FileResult(job.path, hit))
+        else:  # the worker lints exactly the bytes that were hashed
+            todo.append((i, Job(job.path, job.mode, job.settings, source=source), digest, codes))
+    if todo:
+        for (i, _, digest, codes), outcome in zip(todo, run([job for _, job, _, _ in todo])):
+            outcomes[i] = outcome
+            res = outcome.result
+            if digest and res.error is None:
+                cache.put(res.path, digest, codes, res.diagnostics)
+        cache.save()
+    return outcomes
