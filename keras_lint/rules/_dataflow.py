@@ -46,6 +46,10 @@ class Scope:
     conditions: List[Tuple[cst.CSTNode, int]] = field(default_factory=list)
     calls: List[Tuple[cst.Call, int]] = field(default_factory=list)
 
+    def order_of(self, node: cst.CSTNode) -> int:
+        """The statement order of a node the rule asked about (past the end when unknown)."""
+        return self.orders.get(id(node), 1 << 30)
+
     def lookup(self, name: str, before: int) -> Optional[Binding]:
         """The nearest binding of ``name`` made before statement ``before``."""
         best = None

@@ -12,11 +12,11 @@
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from ._dataflow import ASSIGN, Scope
+from ._dataflow import ASSIGN, Deferred, DeferredScopes, Scope, build_scope
 
 INT, FLOAT, PYINT, PYFLOAT = "int", "float", "pyint", "pyfloat"
 MAX_DEPTH = 12
@@ -247,3 +247,13 @@ def _literal_kind(expr: Optional[cst.BaseExpression]) -> Optional[str]:
         if kinds == {INT}:
             return INT
     return None
+
+
+def dtype_oracles(rule: DeferredScopes, module: cst.Module) -> Iterator[Tuple["DtypeOracle", Scope, List[Deferred]]]:
+    """For each scope holding a rule's deferred candidates: an oracle over it (the module scope,
+    where module-level names resolve, is built once)."""
+    module_scope = None
+    for scope, items in rule._deferred_scopes():
+        if module_scope is None:
+            module_scope = scope if isinstance(scope.owner, cst.Module) else build_scope(module)
+        yield DtypeOracle(rule.ctx, scope, module_scope), scope, items  # type: ignore[attr-defined]

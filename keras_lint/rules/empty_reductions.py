@@ -9,8 +9,8 @@ import libcst as cst
 
 from ..names import dotted_name
 from ..rule import UNSAFE, Fix, Invalid, Rule
-from ._dataflow import ASSIGN, UNPACK, DeferredScopes, Scope, build_scope, iter_nodes
-from ._dtypes import FLOAT, PYFLOAT, DtypeOracle, _arg
+from ._dataflow import ASSIGN, UNPACK, DeferredScopes, Scope, iter_nodes
+from ._dtypes import FLOAT, PYFLOAT, _arg, dtype_oracles
 
 MAX_DEPTH = 16
 
@@ -492,7 +492,7 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
             flow = ShapeFlow(self.ctx, scope)
             guarded: Optional[Set[str]] = None
             for it in items:
-                before = scope.orders.get(id(it.node), 1 << 30)
+                before = scope.order_of(it.node)
                 d = flow.dyn(it.data["operand"], before)
                 if d is None:
                     continue
@@ -621,13 +621,9 @@ class ShapeIntFloatMix(DeferredScopes, Rule):
             self._defer(node, a=a, b=b)
 
     def leave_Module(self, node: cst.Module) -> None:
-        module_scope = None
-        for scope, items in self._deferred_scopes():
-            if module_scope is None:
-                module_scope = scope if isinstance(scope.owner, cst.Module) else build_scope(node)
-            oracle = DtypeOracle(self.ctx, scope, module_scope)
+        for oracle, scope, items in dtype_oracles(self, node):
             for it in items:
-                before = scope.orders.get(id(it.node), 1 << 30)
+                before = scope.order_of(it.node)
                 a, b = it.data["a"], it.data["b"]
                 for shape_side, other in ((a, b), (b, a)):
                     if oracle.is_shape_int(shape_side, before) and oracle.dtype_of(other, before) in (FLOAT, PYFLOAT):

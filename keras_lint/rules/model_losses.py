@@ -74,7 +74,7 @@ class _ReceiverRule(DeferredScopes, Rule):
             for it in items:
                 call = it.node
                 assert isinstance(call, cst.Call)
-                before = scope.orders.get(id(call), 1 << 30)
+                before = scope.order_of(call)
                 kind = it.data.get("kind") or objects.classify(it.data["receiver"], scope, before, it.cls)
                 if kind is not None:
                     self.judge(call, it.data["receiver"], kind, scope, before)
@@ -375,7 +375,7 @@ class ModelLevelMetrics(_ReceiverRule):
                 objects = KerasObjects(self.ctx, node)
             for it in items:
                 recv = it.data["receiver"]
-                before = scope.orders.get(id(it.node), 1 << 30)
+                before = scope.order_of(it.node)
                 if it.data.get("names"):
                     if "metrics_tensors" in scope.attrs.get(recv, ()):
                         self.report(it.node, self.message_names.format(recv=recv))

@@ -6,8 +6,8 @@ from typing import Dict, Optional, Tuple
 import libcst as cst
 
 from ..rule import Invalid, Rule
-from ._dataflow import DeferredScopes, build_scope
-from ._dtypes import FLOAT, INT, PYFLOAT, DtypeOracle
+from ._dataflow import DeferredScopes
+from ._dtypes import FLOAT, INT, PYFLOAT, dtype_oracles
 
 WHERE_FUNCS = frozenset({"tensorflow.where", "tensorflow.where_v2", "tensorflow.math.where", "keras.ops.where"})
 
@@ -291,13 +291,9 @@ class WhereBranchMismatch(DeferredScopes, Rule):
         self._defer(node, x=x, y=y)
 
     def leave_Module(self, node: cst.Module) -> None:
-        module_scope = None
-        for scope, items in self._deferred_scopes():
-            if module_scope is None:
-                module_scope = scope if isinstance(scope.owner, cst.Module) else build_scope(node)
-            oracle = DtypeOracle(self.ctx, scope, module_scope)
+        for oracle, scope, items in dtype_oracles(self, node):
             for it in items:
-                before = scope.orders.get(id(it.node), 1 << 30)
+                before = scope.order_of(it.node)
                 kx = oracle.dtype_of(it.data["x"], before)
                 ky = oracle.dtype_of(it.data["y"], before)
                 why = _mismatch(kx, ky)
