@@ -5,6 +5,7 @@ from typing import List, Optional
 
 import libcst as cst
 
+from .analysis.stack import file_target
 from .names import ImportMap
 from .rule import Report
 
@@ -21,7 +22,9 @@ class FileContext:
     def __init__(self, path: str, module: cst.Module, target: str) -> None:
         self.path = path
         self.module = module
-        self.target = target
+        #: the run's target, or tf-keras for a file written against tf_keras (see analysis.stack)
+        self.target = file_target(module, target)
+        self.run_target = target
         self.imports = ImportMap()
         self.stack: List[cst.CSTNode] = []
         self.reports: List[Report] = []

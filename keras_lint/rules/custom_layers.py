@@ -1,6 +1,6 @@
 """KL301, KL302, KL303: custom Layer classes that cannot be cloned, saved or shaped by Keras.
 
-All three work on the classes of the file at ``leave_Module`` (see ``_keras_classes``): a class is
+All three work on the classes of the file at ``leave_Module`` (see ``analysis.keras_classes``): a class is
 a custom layer when a base resolves through the imports to a Keras layer class, directly or
 through another class of the same file.
 
@@ -20,7 +20,7 @@ from ..names import dotted_name
 from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule
 from ._callfix import is_literal, literal
 from ..walk import children
-from ._keras_classes import LAYER, MODEL, ClassInfo, keras_classes
+from ..analysis.keras_classes import LAYER, MODEL, ClassInfo, keras_classes
 
 KERAS_BASE_KWARGS = frozenset({"name", "trainable", "dtype", "dynamic", "autocast", "input_shape",
                                "batch_input_shape", "batch_size", "input_dim", "weights",

@@ -9,8 +9,8 @@ import libcst as cst
 
 from ..names import dotted_name
 from ..rule import UNSAFE, Fix, Invalid, Rule
-from ._dataflow import ASSIGN, UNPACK, DeferredScopes, Scope, iter_nodes
-from ._dtypes import FLOAT, PYFLOAT, _arg, dtype_oracles
+from ..analysis.dataflow import ASSIGN, UNPACK, DeferredScopes, Scope, iter_nodes
+from ..analysis.dtypes import FLOAT, PYFLOAT, _arg, dtype_oracles
 
 MAX_DEPTH = 16
 

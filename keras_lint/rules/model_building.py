@@ -1,6 +1,6 @@
 """KL101, KL102: raw tensor ops and slices applied to Keras symbolic tensors while building a model.
 
-Both read the analysis of ``_symbolic`` (one per file, at ``leave_Module``): which values are
+Both read the analysis of ``analysis.symbolic`` (one per file, at ``leave_Module``): which values are
 Keras symbolic tensors, and where a raw op's result reaches a layer call or a ``Model``.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..rule import UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
 from ..tables.ops import KERAS_OPS, OpSpec
 from ._callfix import keyword_arg
 from ..walk import children
-from ._symbolic import LIST, RAW, SYM, Finding, symbolic_analysis
+from ..analysis.symbolic import LIST, RAW, SYM, Finding, symbolic_analysis
 
 # Dynamic shapes: wrapped in a Lambda they become symbolic tensors, which later reshape/tile/range
 # calls cannot take as static arguments (measured on a YOLO decode head): report without a fix.

@@ -7,8 +7,8 @@ import libcst as cst
 
 from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
-from ._dataflow import DEF, DeferredScopes, Scope, inside_function_named
-from ._keras_objects import LAYER, MODEL, KerasObjects
+from ..analysis.dataflow import DEF, DeferredScopes, Scope, inside_function_named
+from ..analysis.keras_objects import LAYER, MODEL, KerasObjects
 
 
 def imports_keras(ctx) -> bool:

@@ -11,7 +11,7 @@ from ..rule import SAFE, UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
 from ..tables.keywords import (KERAS3_MOVES, MERGE_FUNCTIONS, MERGE_MODES, MERGE_NOTE, METHOD_KEYWORDS, OPTIMIZER_ALIASES,
                                UNIQUE_KEYWORDS, Kw, lookup)
 from ._callfix import drop_args, has_star, is_literal, keyword_names, literal, literal_expr, positional, rename_keyword
-from ._receivers import KERAS, OTHER, ReceiverMixin
+from ..analysis.receivers import KERAS, OTHER, ReceiverMixin
 
 # Keras 1 wrote a conv kernel as separate positional ints: Convolution2D(64, 3, 3).
 KERNEL_DIMS = {"Conv2D": 2, "Convolution2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2,

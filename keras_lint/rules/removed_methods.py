@@ -9,7 +9,7 @@ from ..names import dotted_name
 from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule, Valid
 from ..tables.keywords import GENERATOR_QUEUE, KERAS1_GENERATOR
 from ._callfix import drop_args, has_star, positional, rename_keyword, statement_of, tensorflow_alias
-from ._receivers import KERAS, OTHER, ReceiverMixin
+from ..analysis.receivers import KERAS, OTHER, ReceiverMixin
 
 # generator method -> (new method, the old positional parameters after the generator, in order)
 GENERATOR_METHODS = {

@@ -6,8 +6,8 @@ from typing import Dict, Optional, Tuple
 import libcst as cst
 
 from ..rule import Invalid, Rule
-from ._dataflow import DeferredScopes
-from ._dtypes import FLOAT, INT, PYFLOAT, dtype_oracles
+from ..analysis.dataflow import DeferredScopes
+from ..analysis.dtypes import FLOAT, INT, PYFLOAT, dtype_oracles
 
 WHERE_FUNCS = frozenset({"tensorflow.where", "tensorflow.where_v2", "tensorflow.math.where", "keras.ops.where"})
 

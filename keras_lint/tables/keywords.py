@@ -2,7 +2,7 @@
 
 ``KEYWORDS`` maps a canonical callable (``keras.layers.Dense``: ``tensorflow.keras.`` and
 ``tf_keras.`` spell the same API) to its old keywords; ``METHOD_KEYWORDS`` does the same for
-``Model`` methods (matched on Keras receivers, see ``rules/_receivers.py``). Each entry says what
+``Model`` methods (matched on Keras receivers, see ``analysis/receivers.py``). Each entry says what
 the keyword became:
 
 - ``new``: the new keyword (a rename; ``values`` converts literal values, e.g. ``dim_ordering='th'``

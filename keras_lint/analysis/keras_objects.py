@@ -25,7 +25,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from ..names import dotted_name
-from ._dataflow import ASSIGN, LOOP, Binding, Scope, build_scope
+from .dataflow import ASSIGN, LOOP, Binding, Scope, build_scope
 
 MODEL, LAYER = "model", "layer"
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from ._dataflow import ASSIGN, Deferred, DeferredScopes, Scope, build_scope
+from .dataflow import ASSIGN, Deferred, DeferredScopes, Scope, build_scope
 
 INT, FLOAT, PYINT, PYFLOAT = "int", "float", "pyint", "pyfloat"
 MAX_DEPTH = 12

@@ -29,7 +29,7 @@ import libcst as cst
 from ..names import dotted_name
 from ..tables.ops import NOT_OPS
 from ..walk import children
-from ._keras_classes import LAYER, MODEL, keras_class_kind, keras_classes
+from .keras_classes import LAYER, MODEL, keras_class_kind, keras_classes
 
 SYM, LIST, INST, RAW = "sym", "list", "inst", "raw"
 INSTS = "insts"  # a list of layer instances: model.layers
