@@ -12,12 +12,14 @@ or whole sub-models that a generated ``get_config`` could not describe, and Kera
 """
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from ..names import dotted_name
-from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule
+from ..fixes import local_name
+from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule, Valid
 from ._callfix import is_literal, literal
 from ..walk import children
 from ..analysis.keras_classes import LAYER, MODEL, ClassInfo, keras_classes
@@ -193,33 +195,37 @@ def _defines(classes, info: ClassInfo, method: str) -> bool:
 class LayerWithoutGetConfig(Rule):
     """
     ## What it does
-    Finds custom Keras layers (classes deriving from a Keras `Layer`, directly or through another
-    class of the same file) whose `__init__` takes arguments besides `self`, `*args` and
-    `**kwargs`, and which define no `get_config`, neither themselves nor in a base class of the
-    same file.
+    Finds custom Keras layers without a `get_config` (neither their own nor one in a base class
+    of the same file) that Keras provably cannot rebuild from their config, in one of three ways:
+
+    1. **A non-serializable value**: the file constructs the layer with a value Keras cannot
+       record (a NumPy array, an initializer or other object, a function or lambda), outside
+       another layer or model (a sub-layer is rebuilt by its owner's `__init__`, never from its
+       own config). On Keras 3 an `__init__` default that is such an object counts too: Keras 3
+       records the defaults with the arguments, tf-keras only the arguments passed.
+    2. **A base whose `get_config` drops the arguments**: the layer derives from a built-in Keras
+       layer (`Dense`, `Conv2D`, ...) or from a class of the file that defines `get_config`, and
+       its `__init__` adds arguments that base config does not know.
+    3. Nothing else: a layer whose arguments are plain values passed on through `**kwargs` is
+       rebuilt by Keras's automatic config (`{'units': 3, 'heads': 2}`) on Keras 3 and tf-keras,
+       and is not reported, whether or not `__init__` stores them.
 
     ## Why is this bad?
     `clone_model`, `model.to_json()`, `model.save(...)` and `keras.models.load_model` rebuild a
-    layer from its config. Keras 3 and tf-keras record plain `int`/`float`/`str`/`bool` arguments
-    automatically, but as soon as a value is a NumPy array or another object they cannot serialize
-    they fail with `NotImplementedError: ... was created by passing non-serializable argument
-    values in __init__(), and therefore the object must override get_config()` (measured on both
-    stacks with an array; Keras 3 also refuses initializer objects, tf-keras serializes those).
-    Seed 002 §2 uses "can `clone_model` copy it?" as the test of a well-written layer; the
-    rule reports the layer before the model is trained and saved. The message is firmer when an
-    argument's default shows a non-serializable value.
-
-    Not reported: a layer whose arguments all default to plain values (`alpha=1.0`,
-    `mode="xy"`; `None` does not count, it often stands for an object), since Keras records those
-    by itself and Keras's own layers rely on it. Arguments a built-in Keras base (`Dense`,
-    `Conv2D`, ...) records itself, because `super().__init__` receives them (directly or computed
-    into a local variable), do not count; for a bare `Layer` base only `name`, `dtype`,
-    `trainable` and its other own arguments do.
+    layer from its config. Measured on Keras 3.15.1 and tf-keras 2.21.0: Keras records plain
+    `int`/`float`/`str`/`bool`/`None` values (and lists, tuples, dicts of them) by itself; with a
+    NumPy array, an initializer object or a function they fail with `NotImplementedError: ... was
+    created by passing non-serializable argument values in __init__(), and therefore the object
+    must override get_config()` (on Keras 3 also for such a default nobody passed). A layer
+    deriving from `Dense` with an extra `scale` argument gets `Dense.get_config()`, without
+    `scale`: a required `scale` makes reloading fail with `TypeError: ... missing 1 required
+    positional argument`, an optional one silently comes back as its default. Seed 002 §2 uses
+    "can `clone_model` copy it?" as the test of a well-written layer.
 
     Classes deriving from `keras.Model` are not reported: subclassed models are usually saved with
     `save_weights`, and their constructor arguments are typically sub-layers a generated config
     cannot describe. Base classes imported from other files of your project are not followed:
-    a layer deriving from one is skipped.
+    a layer deriving from one is skipped, and constructions in other files are not seen.
 
     ## Example
     ```python
@@ -227,6 +233,8 @@ class LayerWithoutGetConfig(Rule):
         def __init__(self, initializer, **kwargs):
             super().__init__(**kwargs)
             self.initializer = initializer
+
+    outputs = Scale(keras.initializers.Constant(2.0))(inputs)
     ```
 
     ## Use instead
@@ -234,37 +242,34 @@ class LayerWithoutGetConfig(Rule):
     class Scale(keras.layers.Layer):
         def __init__(self, initializer, **kwargs):
             super().__init__(**kwargs)
-            self.initializer = initializer
+            self.initializer = keras.initializers.get(initializer)
 
         def get_config(self):
             config = super().get_config()
-            config.update({"initializer": self.initializer})
+            config.update({"initializer": keras.initializers.serialize(self.initializer)})
             return config
     ```
 
     ## Fix safety
     Unsafe: the generated `get_config` returns `super().get_config()` updated with every
-    `__init__` argument, read back from the attribute `__init__` stores it in
-    (`self.name = name` or `self._name = name`). It is only offered when every argument is
-    stored that way; the values are returned as they are, so an object that needs
-    `keras.saving.serialize_keras_object` for a `.keras` file still does.
+    argument Keras does not record, read back from the attribute `__init__` stores it in
+    (`self.name = name` or `self._name = name`); long updates are written one key per line. It
+    is only offered when every such argument is stored that way; the values are returned as they
+    are, so an object that needs `keras.saving.serialize_keras_object` for a `.keras` file still
+    does.
 
     ## References
     - Seed 002 §2 (`get_config` and `clone_model` as the test of a correct layer).
-    - catalog.md, KL301 (measured on TF 2.21 / Keras 3.15 / tf-keras 2.21).
+    - catalog.md, KL301 (measured on TF 2.21 / Keras 3.15.1 / tf-keras 2.21.0).
     - https://keras.io/guides/serialization_and_saving/
     """
 
     code = "KL301"
     name = "layer-without-get-config"
-    message = ("custom layer `{cls}` takes __init__ arguments ({args}) but defines no `get_config`: Keras "
-               "rebuilds it only while every value is plain data (int/float/str/bool, lists of them); a NumPy "
-               "array or other object makes clone_model/to_json/save fail with `NotImplementedError: ... "
-               "non-serializable argument values in __init__()`")
-    message_object = ("custom layer `{cls}` defines no `get_config` and `{arg}` defaults to an object (`{default}`): "
-                      "clone_model/to_json/save fail with `NotImplementedError: ... non-serializable argument "
-                      "values in __init__()` for values Keras cannot serialize (on Keras 3 this includes "
-                      "initializer objects)")
+    message = "`{cls}` has no get_config and is built with `{arg}={value}`, which Keras cannot serialize; add get_config"
+    message_default = ("`{cls}` has no get_config and `{arg}` defaults to `{value}`, which Keras 3 cannot "
+                       "serialize; add get_config")
+    message_base = "`{cls}` has no get_config, so `{base}.get_config()` drops {args}; add get_config"
     fix_safety = UNSAFE
 
     VALID = [
@@ -276,38 +281,57 @@ class LayerWithoutGetConfig(Rule):
         "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n",
         "from tensorflow.keras.layers import Layer\nclass A(Layer):\n    def call(self, x):\n        return x\n",
         "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, *args, **kwargs):\n        super().__init__(*args, **kwargs)\n",
-        # get_config in a custom base of the same file
-        "import keras\nclass Base(keras.layers.Layer):\n    def get_config(self):\n        return super().get_config()\n"
-        "class A(Base):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n        self.units = units\n",
+        # plain values through **kwargs, no get_config: Keras's automatic config rebuilds it
+        "import keras\nclass Heads(keras.layers.Layer):\n    def __init__(self, units, heads, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.dims = units * heads\n"
+        "x = keras.Input((4,))\ny = Heads(8, heads=2, name='h')(x)\n",
+        Valid("import tf_keras as keras\nclass Heads(keras.layers.Layer):\n    def __init__(self, units, heads, **kwargs):\n"
+              "        super().__init__(**kwargs)\n        self.units = units\n"
+              "y = Heads(8, heads=[1, 2], name='h')(x)\n", target="tf-keras"),
+        # an object passed to a sub-layer built inside another layer: its owner rebuilds it
+        "import keras\nclass Proj(keras.layers.Layer):\n    def __init__(self, init, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.init = init\n"
+        "class Block(keras.layers.Layer):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+        "        self.proj = Proj(keras.initializers.HeNormal())\n"
+        "    def get_config(self):\n        return super().get_config()\n",
+        # a value of unknown kind (a variable) is not evidence
+        "import keras\nclass S(keras.layers.Layer):\n    def __init__(self, scales, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.scales = scales\ny = S(scales)(x)\n",
+        # tf-keras records only the arguments passed, so an object default nobody passes is fine
+        Valid("import tf_keras as keras\nclass Scale(keras.layers.Layer):\n"
+              "    def __init__(self, init=keras.initializers.Constant(2.0), **kwargs):\n"
+              "        super().__init__(**kwargs)\n        self.init = init\n", target="tf-keras"),
         # not layers: callbacks, losses, metrics, initializers, regularizers, constraints, sequences
         "import keras\nclass C(keras.callbacks.Callback):\n    def __init__(self, path):\n        super().__init__()\n        self.path = path\n",
         "import keras\nclass L(keras.losses.Loss):\n    def __init__(self, w, **kwargs):\n        super().__init__(**kwargs)\n        self.w = w\n",
-        "import keras\nclass M(keras.metrics.Metric):\n    def __init__(self, k, **kwargs):\n        super().__init__(**kwargs)\n        self.k = k\n",
         "from tensorflow.keras import initializers\nclass I(initializers.Initializer):\n    def __init__(self, v):\n        self.v = v\n",
-        "import keras\nclass R(keras.regularizers.Regularizer):\n    def __init__(self, l):\n        self.l = l\n",
-        "import keras\nclass K(keras.constraints.Constraint):\n    def __init__(self, m):\n        self.m = m\n",
         "from keras.utils import Sequence\nclass S(Sequence):\n    def __init__(self, x, batch_size):\n        self.x = x\n",
         # arguments a built-in base records itself (Dense.get_config has `units` and `activation`)
         "from keras.layers import Dense\nclass MyDense(Dense):\n    def __init__(self, units, activation=None, **kwargs):\n"
         "        super().__init__(units, activation=activation, **kwargs)\n",
-        # only Keras's own arguments, forwarded to a bare Layer
-        "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, name=None, dtype=None):\n"
-        "        super().__init__(name=name, dtype=dtype)\n",
-        # every argument defaults to a plain value: Keras records it by itself
-        "import keras\nclass ELU(keras.layers.Layer):\n    def __init__(self, alpha=1.0, mode='fast', **kwargs):\n"
-        "        super().__init__(**kwargs)\n        self.alpha = alpha\n",
         # a built-in base receives a value computed from the argument
         "from keras.layers import AveragePooling2D\nclass Pool(AveragePooling2D):\n"
         "    def __init__(self, size, **kwargs):\n        pool_size = tuple(size)\n"
         "        super().__init__(pool_size, **kwargs)\n",
+        # a custom base's get_config knows the argument (same name in its __init__)
+        "import keras\nclass Base(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.units = units\n"
+        "    def get_config(self):\n        return {**super().get_config(), 'units': self.units}\n"
+        "class A(Base):\n    def __init__(self, units, **kwargs):\n        super().__init__(units, **kwargs)\n",
         # subclassed models (documented decision)
-        "import keras\nclass Net(keras.Model):\n    def __init__(self, encoder, **kwargs):\n        super().__init__(**kwargs)\n        self.encoder = encoder\n",
+        "import keras\nclass Net(keras.Model):\n    def __init__(self, encoder, **kwargs):\n        super().__init__(**kwargs)\n        self.encoder = encoder\n"
+        "net = Net(keras.layers.Dense(3))\n",
         # a base from another file of the project is not followed; a project's own Layer is not Keras
-        "from .base import MyBase\nclass A(MyBase):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n",
-        "from lasagne.layers import Layer\nclass A(Layer):\n    def __init__(self, incoming, n):\n        self.n = n\n",
+        "from .base import MyBase\nimport numpy as np\nclass A(MyBase):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n"
+        "a = A(np.zeros(3))\n",
+        "from lasagne.layers import Layer\nimport numpy as np\nclass A(Layer):\n    def __init__(self, incoming, n):\n        self.n = n\n"
+        "a = A(x, np.zeros(3))\n",
         # a mixin of unknown origin may bring get_config
         "import keras\nfrom mylib import ConfigMixin\nclass A(ConfigMixin, keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
-        "        super().__init__(**kwargs)\n        self.units = units\n",
+        "        super().__init__(**kwargs)\n        self.units = units\na = A(keras.initializers.Zeros())\n",
+        # a look-alike call: another class of the same name in a method, numpy scalars, a dtype
+        "import keras\nimport numpy as np\nclass S(keras.layers.Layer):\n    def __init__(self, f, **kwargs):\n"
+        "        super().__init__(**kwargs)\n        self.f = f\nS(np.float64(2.0))\nS(f=keras.ops.float32 if 0 else 'x')\n",
     ]
     INVALID = [
         Invalid(
@@ -322,23 +346,29 @@ class LayerWithoutGetConfig(Rule):
                   "    def get_config(self):\n        config = super().get_config()\n"
                   "        config.update({\"initializer\": self.initializer})\n        return config\n\n"
                   "    def call(self, x):\n        return x\n"),
-        # Keras 2 style: aliased import, old-style super, private attribute, keyword-only argument
+        # Keras 2 style: aliased import, old-style super, private attribute, keyword-only argument,
+        # built with an array; a long update is written one key per line
         Invalid(
-            "from keras import layers as KL\n\nclass AnchorBoxes(KL.Layer):\n"
-            "    def __init__(self, sizes, *, ratios=(0.5, 1, 2), **kwargs):\n"
-            "        self._sizes = sizes\n        self.ratios = ratios\n"
-            "        super(AnchorBoxes, self).__init__(**kwargs)\n",
-            fixed="from keras import layers as KL\n\nclass AnchorBoxes(KL.Layer):\n"
-                  "    def __init__(self, sizes, *, ratios=(0.5, 1, 2), **kwargs):\n"
-                  "        self._sizes = sizes\n        self.ratios = ratios\n"
+            "import numpy as np\nfrom keras import layers as KL\n\nclass AnchorBoxes(KL.Layer):\n"
+            "    def __init__(self, anchor_sizes, *, anchor_aspect_ratios=(0.5, 1, 2), **kwargs):\n"
+            "        self._anchor_sizes = anchor_sizes\n        self.anchor_aspect_ratios = anchor_aspect_ratios\n"
+            "        super(AnchorBoxes, self).__init__(**kwargs)\n\n"
+            "anchors = AnchorBoxes(np.array([32, 64]))(features)\n",
+            line=4, target="tf-keras",
+            fixed="import numpy as np\nfrom keras import layers as KL\n\nclass AnchorBoxes(KL.Layer):\n"
+                  "    def __init__(self, anchor_sizes, *, anchor_aspect_ratios=(0.5, 1, 2), **kwargs):\n"
+                  "        self._anchor_sizes = anchor_sizes\n        self.anchor_aspect_ratios = anchor_aspect_ratios\n"
                   "        super(AnchorBoxes, self).__init__(**kwargs)\n\n"
                   "    def get_config(self):\n        config = super(AnchorBoxes, self).get_config()\n"
-                  "        config.update({\"sizes\": self._sizes, \"ratios\": self.ratios})\n        return config\n"),
-        # through a custom base of the same file; the argument is transformed, so no fix
+                  "        config.update(\n            {\n                \"anchor_sizes\": self._anchor_sizes,\n"
+                  "                \"anchor_aspect_ratios\": self.anchor_aspect_ratios,\n            }\n        )\n"
+                  "        return config\n\n"
+                  "anchors = AnchorBoxes(np.array([32, 64]))(features)\n"),
+        # a function passed by keyword; the argument is transformed, so no fix
         Invalid(
             "import tensorflow as tf\nclass Base(tf.keras.layers.Layer):\n    pass\n"
-            "class Attention(Base):\n    def __init__(self, heads, **kwargs):\n        super().__init__(**kwargs)\n"
-            "        self.dims = heads * 64\n",
+            "class Gate(Base):\n    def __init__(self, units, act, **kwargs):\n        super().__init__(**kwargs)\n"
+            "        self.fn = act\ndef build(x):\n    return Gate(4, act=tf.nn.relu)(x)\n",
             line=4),
         # subclass of a built-in layer: Dense's get_config does not know `scale`
         Invalid(
@@ -350,42 +380,201 @@ class LayerWithoutGetConfig(Rule):
                   "        self.units = units\n        self.scale = scale\n\n"
                   "    def get_config(self):\n        config = super().get_config()\n"
                   "        config.update({\"scale\": self.scale})\n        return config\n"),
+        # a custom base's get_config drops the new argument (TypeError: missing 'units' on reload)
+        Invalid(
+            "import keras\nclass Base(keras.layers.Layer):\n    def get_config(self):\n        return super().get_config()\n"
+            "class A(Base):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n        self.units = units\n",
+            line=5, target="tf-keras",
+            fixed="import keras\nclass Base(keras.layers.Layer):\n    def get_config(self):\n        return super().get_config()\n"
+                  "class A(Base):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n        self.units = units\n\n"
+                  "    def get_config(self):\n        config = super().get_config()\n"
+                  "        config.update({\"units\": self.units})\n        return config\n"),
     ]
 
     def leave_Module(self, node: cst.Module) -> None:
-        for classes, info in _layer_classes(self, node):
+        layers = list(_layer_classes(self, node))
+        if not layers:
+            return
+        sites = _construction_sites(node, {info.name for _c, info in layers}, layers[0][0])
+        for classes, info in layers:
             init = info.methods.get("__init__")
-            if init is None or not info.bases_known:
+            if init is None or not info.bases_known or "get_config" in info.methods \
+                    or _defines(classes, info, "from_config"):
                 continue
-            covered = _covered_params(classes, info, init)
-            params = [p for p in _init_params(init) if p.name.value not in covered]
-            if not params or _defines(classes, info, "get_config") or _defines(classes, info, "from_config"):
-                continue
-            if all(_plain_default(p) for p in params):
-                continue  # Keras records plain values by itself (as its own ELU(alpha=1.0) relies on)
-            names = [p.name.value for p in params]
-            evident = next((p for p in params if _non_primitive(p)), None)
-            if evident is not None:
-                default = cst.Module([]).code_for_node(evident.default)  # type: ignore[arg-type]
-                if len(default) > 40:
-                    default = default[:37] + "..."
-                message = self.message_object.format(cls=info.name, arg=evident.name.value, default=default)
+            found = self._finding(classes, info, init, sites.get(info.name, ()))
+            if found is not None:
+                message, names = found
+                self.report(info.node.name, message, self._fix(init, names))
+
+    def _finding(self, classes, info: ClassInfo, init: cst.FunctionDef, sites) -> Optional[Tuple[str, List[str]]]:
+        """(message, arguments the fix must record) when Keras provably cannot rebuild ``info``."""
+        covered = _covered_params(classes, info, init)
+        params = [p for p in _init_params(init) if p.name.value not in covered]
+        if not params:
+            return None
+        names = [p.name.value for p in params]
+        base = _config_base(classes, info)
+        if base is not None:
+            if isinstance(base, ClassInfo):  # a base of the file with its own get_config
+                base_init = base.methods.get("__init__")
+                known = {p.name.value for p in _init_params(base_init)} if base_init is not None else set()
+                names = [n for n in names if n not in known]
+                base_name = base.name
             else:
-                message = self.message.format(cls=info.name, args=", ".join(f"`{n}`" for n in names))
-            self.report(info.node.name, message, self._fix(init, names))
+                base_name = base.rsplit(".", 1)[-1]
+            if names:
+                args = ", ".join(f"`{n}`" for n in names[:3]) + (", ..." if len(names) > 3 else "")
+                return self.message_base.format(cls=info.name, base=base_name, args=args), names
+            return None
+        if _defines(classes, info, "get_config"):
+            return None
+        by_name = {p.name.value: p for p in params}
+        for call in sites:
+            for arg_name, value in _bound_arguments(call, init):
+                if arg_name in by_name and _object_value(value, self.ctx):
+                    return self.message.format(cls=info.name, arg=arg_name, value=_short(value)), names
+        if self.ctx.target == "keras3":  # Keras 3 records the defaults too
+            for p in params:
+                if p.default is not None and _object_value(p.default, self.ctx):
+                    return self.message_default.format(cls=info.name, arg=p.name.value, value=_short(p.default)), names
+        return None
 
     def _fix(self, init: cst.FunctionDef, names: Sequence[str]) -> Optional[Fix]:
         stored = _stored_attributes(init)
         if any(n not in stored for n in names):
             return None  # an argument is not stored under a recognisable name: do not guess
-        items = ", ".join(f'"{n}": self.{stored[n]}' for n in names)
-        code = (f"def get_config(self):\n"
-                f"    config = {_super_style(init)}.get_config()\n"
-                f"    config.update({{{items}}})\n"
-                f"    return config\n")
-        method = cst.parse_statement(code, config=self.ctx.module.config_for_parsing)
+        method = cst.parse_statement(_get_config_code(_super_style(init), [(n, stored[n]) for n in names],
+                                                      len(_indent_of(init, self.ctx.module))),
+                                     config=self.ctx.module.config_for_parsing)
         method = method.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         return Fix(UNSAFE, {init: cst.FlattenSentinel([init, method])})
+
+
+#: the longest line the KL301 fix writes on one line (black's default, the commonest formatter)
+FIX_LINE_LENGTH = 88
+
+
+def _get_config_code(super_call: str, items: Sequence[Tuple[str, str]], indent: int) -> str:
+    """The ``get_config`` method (unindented), with ``config.update({...})`` on one line when it
+    fits in ``FIX_LINE_LENGTH`` at its final indentation, else one key per line as black writes it."""
+    pairs = [f'"{key}": self.{attr}' for key, attr in items]
+    one_line = f"    config.update({{{', '.join(pairs)}}})\n"
+    if indent + len(one_line) - 1 > FIX_LINE_LENGTH:
+        one_line = "    config.update(\n        {\n" + "".join(f"            {p},\n" for p in pairs) + "        }\n    )\n"
+    return f"def get_config(self):\n    config = {super_call}.get_config()\n{one_line}    return config\n"
+
+
+def _indent_of(func: cst.FunctionDef, module: cst.Module) -> str:
+    """The indentation of a method's ``def`` line: one module indent per enclosing class is a
+    good enough estimate for deciding whether a generated line fits."""
+    return module.default_indent
+
+
+_PRIMITIVE_BUILTINS = frozenset({"int", "float", "str", "bool", "tuple", "list", "dict", "round", "len",
+                                 "min", "max", "abs", "sum", "sorted"})
+_DTYPE_NAMES = re.compile(r"^(u?int\d*|float\d*|bfloat16|half|double|bool_?|string|str_?|complex\d*)$")
+_NUMPY_CONSTANTS = frozenset({"pi", "e", "inf", "nan", "newaxis"})
+_OBJECT_ROOTS = ("keras.", "tensorflow.", "tf_keras.", "numpy.")
+
+
+def _numpy_names(module: cst.Module) -> dict:
+    """Local name -> qualified name for the file's top-level NumPy imports (the import map
+    tracks Keras and TensorFlow only)."""
+    names = {}
+    for stmt in module.body:
+        for small in getattr(stmt, "body", ()) if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = dotted_name(alias.name)
+                    if full == "numpy":
+                        names[local_name(alias)] = "numpy"
+            elif isinstance(small, cst.ImportFrom) and not small.relative and not isinstance(small.names, cst.ImportStar):
+                if dotted_name(small.module) == "numpy":
+                    for alias in small.names:
+                        names[local_name(alias)] = "numpy." + alias.evaluated_name
+    return names
+
+
+def _qualname(expr: cst.BaseExpression, ctx) -> Optional[str]:
+    qn = ctx.qualname(expr)
+    if qn is not None:
+        return qn
+    dotted = dotted_name(expr)
+    if dotted is None:
+        return None
+    numpy = getattr(ctx, "_kl_numpy_names", None)
+    if numpy is None:
+        numpy = _numpy_names(ctx.module)
+        ctx._kl_numpy_names = numpy
+    root, _, rest = dotted.partition(".")
+    return None if root not in numpy else numpy[root] + ("." + rest if rest else "")
+
+
+def _object_value(expr: cst.BaseExpression, ctx) -> bool:
+    """``expr`` provably evaluates to something Keras's automatic config refuses: a lambda, a
+    NumPy array or TensorFlow tensor, a Keras object, a function."""
+    if isinstance(expr, cst.Lambda):
+        return True
+    if isinstance(expr, cst.Call):
+        if isinstance(expr.func, cst.Name) and expr.func.value in _PRIMITIVE_BUILTINS:
+            return False
+        qn = _qualname(expr.func, ctx)
+        if qn is None or not qn.startswith(_OBJECT_ROOTS):
+            return False
+        last = qn.rsplit(".", 1)[-1]
+        return not (_DTYPE_NAMES.match(last) or last in ("get", "deserialize"))
+    if isinstance(expr, (cst.Attribute, cst.Name)):
+        qn = _qualname(expr, ctx)
+        if qn is None or not qn.startswith(_OBJECT_ROOTS) or qn.count(".") < 1:
+            return False
+        last = qn.rsplit(".", 1)[-1]
+        return not (_DTYPE_NAMES.match(last) or last in _NUMPY_CONSTANTS or last.isupper())
+    return False
+
+
+def _short(expr: cst.BaseExpression, limit: int = 32) -> str:
+    code = " ".join(cst.Module([]).code_for_node(expr).split())
+    return code if len(code) <= limit else code[:limit - 3] + "..."
+
+
+def _bound_arguments(call: cst.Call, init: cst.FunctionDef):
+    """(parameter name, value) for the arguments of a construction ``Cls(...)``."""
+    positional = [p.name.value for p in list(init.params.posonly_params) + list(init.params.params)][1:]
+    i = 0
+    for arg in call.args:
+        if arg.star:
+            return
+        if arg.keyword is not None:
+            yield arg.keyword.value, arg.value
+        elif i < len(positional):
+            yield positional[i], arg.value
+            i += 1
+
+
+def _construction_sites(module: cst.Module, names: set, classes) -> dict:
+    """class name -> ``Name(...)`` calls of it outside the file's Keras layers and models (a
+    sub-layer made inside another layer is rebuilt by that layer's ``__init__``)."""
+    sites: dict = {}
+    todo: List[Tuple[cst.CSTNode, bool]] = [(module, False)]
+    while todo:
+        cur, inside = todo.pop()
+        if isinstance(cur, cst.ClassDef):
+            inside = inside or any(i.kind in (LAYER, MODEL) for i in classes.by_name.get(cur.name.value, ()))
+        elif (not inside and isinstance(cur, cst.Call) and isinstance(cur.func, cst.Name)
+              and cur.func.value in names):
+            sites.setdefault(cur.func.value, []).append(cur)
+        todo.extend((child, inside) for child in children(cur))
+    return sites
+
+
+def _config_base(classes, info: ClassInfo):
+    """The base whose ``get_config`` ``info`` inherits, when that is not the bare ``Layer``'s
+    automatic one: a built-in Keras layer's qualified name, or a class of the file defining it."""
+    for base in classes.local_bases(info):
+        if "get_config" in base.methods:
+            return base
+    builtin = [qn for qn in classes.keras_bases(info) if qn.rsplit(".", 1)[-1] != "Layer"]
+    return builtin[0] if builtin else None
 
 
 # -- KL302 ------------------------------------------------------------------------------------------
@@ -399,10 +588,13 @@ class LayerDropsKwargs(Rule):
     ## Why is this bad?
     A layer's config always carries Keras's own constructor arguments (`name`, `trainable`,
     `dtype`). `clone_model`, `model_from_json` and loading a `.keras` file call
-    `MyLayer(**config)`, which fails on Keras 3 and tf-keras with
-    `TypeError: ... __init__() got an unexpected keyword argument 'name'` (measured; `trainable`
-    when the layer takes a `name`), and
-    `MyLayer(name="x")` fails in your own code as well. A layer that swallows `**kwargs` without
+    `MyLayer(**config)`, which fails on Keras 3 with `TypeError: ... __init__() got an unexpected
+    keyword argument 'trainable'` (measured on Keras 3.15.1, also for a layer that takes `name`),
+    and `MyLayer(name="x")` fails in your own code as well. tf-keras 2.21 leaves Keras's own keys
+    out of the automatic config of a layer without `**kwargs`, so there (`--target tf-keras`, or
+    a file importing `tf_keras`) the missing `**kwargs` is reported only when a `get_config` that
+    calls `super().get_config()`, or a built-in base such as `Dense`, puts them back
+    (`TypeError: ... unexpected keyword argument 'name'`, measured on tf-keras 2.21.0). A layer that swallows `**kwargs` without
     forwarding them silently ignores the name, dtype policy and trainability you give it.
 
     Subclassed `keras.Model`s are not reported (see KL301), nor classes that define `from_config`
@@ -441,12 +633,9 @@ class LayerDropsKwargs(Rule):
 
     code = "KL302"
     name = "layer-drops-keras-kwargs"
-    message_missing = ("custom layer `{cls}`: `__init__` takes no `**kwargs`, so Keras cannot pass `name`, "
-                       "`trainable` or `dtype`: clone_model/model_from_json/loading fail with `TypeError: "
-                       "... got an unexpected keyword argument 'name'`; add `**kwargs` and pass it to "
-                       "`super().__init__`")
-    message = ("custom layer `{cls}`: `**{kw}` is not passed to `super().__init__`, so `name`, "
-               "`trainable` and `dtype` are silently dropped; pass `**{kw}` on")
+    message_missing = ("`{cls}.__init__` takes no **kwargs, so Keras cannot rebuild it (TypeError: unexpected keyword "
+                       "argument '{key}'); add **kwargs")
+    message = "`{cls}.__init__` drops `**{kw}`: `name`, `trainable` and `dtype` are ignored; pass `**{kw}` to super().__init__"
     fix_safety = SAFE
 
     VALID = [
@@ -481,7 +670,26 @@ class LayerDropsKwargs(Rule):
         "import keras\nfrom mylib import FromConfigMixin\nclass A(FromConfigMixin, keras.layers.Layer):\n"
         "    def __init__(self, n):\n        super().__init__()\n",
     ]
+    VALID += [
+        # tf-keras: the automatic config of a layer without **kwargs leaves name/trainable out
+        Valid("import tf_keras as keras\nclass Scale(keras.layers.Layer):\n    def __init__(self, units):\n"
+              "        super().__init__()\n        self.units = units\n", target="tf-keras"),
+        Valid("import keras\nclass Scale(keras.layers.Layer):\n    def __init__(self, units, name=None):\n"
+              "        super().__init__(name=name)\n        self.units = units\n", target="tf-keras"),
+    ]
     INVALID = [
+        # tf-keras: a get_config calling super() brings name/trainable/dtype back to __init__
+        Invalid("import tf_keras as keras\nclass Scale(keras.layers.Layer):\n    def __init__(self, units):\n"
+                "        super().__init__()\n        self.units = units\n"
+                "    def get_config(self):\n        return {**super().get_config(), 'units': self.units}\n",
+                target="tf-keras",
+                fixed="import tf_keras as keras\nclass Scale(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+                      "        super().__init__(**kwargs)\n        self.units = units\n"
+                      "    def get_config(self):\n        return {**super().get_config(), 'units': self.units}\n"),
+        Invalid("from tf_keras.layers import Dense\nclass D(Dense):\n    def __init__(self, units):\n"
+                "        super().__init__(units)\n", target="tf-keras",
+                fixed="from tf_keras.layers import Dense\nclass D(Dense):\n    def __init__(self, units, **kwargs):\n"
+                      "        super().__init__(units, **kwargs)\n"),
         Invalid(
             "import keras\n\nclass Scale(keras.layers.Layer):\n    def __init__(self, factor=2.0):\n"
             "        super().__init__()\n        self.factor = factor\n",
@@ -524,7 +732,11 @@ class LayerDropsKwargs(Rule):
             if kw is None and _config_written_by_hand(classes, info):
                 continue
             if kw is None:
-                self.report(info.node.name, self.message_missing.format(cls=info.name), self._fix(init, supers, None))
+                if self.ctx.target == "tf-keras" and not _config_has_keras_keys(classes, info):
+                    continue  # tf-keras's automatic config leaves name/trainable/dtype out
+                key = "trainable" if self.ctx.target == "keras3" else "name"
+                self.report(info.node.name, self.message_missing.format(cls=info.name, key=key),
+                            self._fix(init, supers, None))
             elif supers:
                 self.report(info.node.name, self.message.format(cls=info.name, kw=kw), self._fix(init, supers, kw))
 
@@ -545,6 +757,17 @@ class LayerDropsKwargs(Rule):
         new_arg = cst.Arg(value=cst.Name(kw), star="**")
         replacements[call] = call.with_changes(args=list(call.args) + [new_arg])
         return Fix(SAFE, replacements)
+
+
+def _config_has_keras_keys(classes, info: ClassInfo) -> bool:
+    """The layer's config carries ``name``/``trainable``/``dtype`` on tf-keras: a ``get_config``
+    of its own or of a base of the file that calls ``super().get_config()``, or a built-in base
+    with its own ``get_config`` (``Dense``)."""
+    for cls in [info] + list(classes.local_bases(info)):
+        method = cls.methods.get("get_config")
+        if method is not None:
+            return _calls_super_get_config(method)
+    return any(qn.rsplit(".", 1)[-1] != "Layer" for qn in classes.keras_bases(info))
 
 
 # -- KL303 ------------------------------------------------------------------------------------------
