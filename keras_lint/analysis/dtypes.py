@@ -23,13 +23,18 @@ MAX_DEPTH = 12
 
 _SHAPE_FUNCS = frozenset({"tensorflow.shape", "tensorflow.size", "tensorflow.rank", "tensorflow.shape_n",
                           "keras.backend.shape", "tensorflow.compat.v1.shape"})
-_INT_FUNCS = frozenset({"tensorflow.argmax", "tensorflow.argmin", "tensorflow.math.argmax", "tensorflow.math.argmin",
-                        "tensorflow.to_int32", "tensorflow.to_int64", "tensorflow.math.count_nonzero",
-                        "tensorflow.count_nonzero", "keras.backend.argmax", "keras.backend.argmin"})
-_FLOAT_FUNCS = frozenset({"tensorflow.to_float", "tensorflow.random.uniform", "tensorflow.random.normal",
-                          "tensorflow.random_uniform", "tensorflow.random_normal", "tensorflow.linspace",
-                          "tensorflow.lin_space", "tensorflow.random.truncated_normal"})
-_DEFAULT_FLOAT = frozenset({"tensorflow.zeros", "tensorflow.ones", "tensorflow.eye"})
+_INT_FUNCS = frozenset({"tensorflow.to_int32", "tensorflow.to_int64", "keras.backend.argmax", "keras.backend.argmin"})
+_FLOAT_FUNCS = frozenset({"tensorflow.to_float", "tensorflow.linspace", "tensorflow.lin_space"})
+# float unless ``dtype=`` says otherwise: name -> the position of ``dtype`` (tf.random.uniform(shape,
+# minval, maxval, dtype), tf.eye(num_rows, num_columns, batch_shape, dtype), tf.zeros(shape, dtype))
+_DEFAULT_FLOAT = {"tensorflow.zeros": 1, "tensorflow.ones": 1, "tensorflow.eye": 3,
+                  "tensorflow.random.uniform": 3, "tensorflow.random.normal": 3, "tensorflow.random_uniform": 3,
+                  "tensorflow.random_normal": 3, "tensorflow.random.truncated_normal": 3,
+                  "tensorflow.truncated_normal": 3}
+# int unless ``dtype=`` / ``output_type=`` says otherwise (position of that argument)
+_DEFAULT_INT = {"tensorflow.math.count_nonzero": (3, "dtype"), "tensorflow.count_nonzero": (3, "dtype"),
+                "tensorflow.argmax": (2, "output_type"), "tensorflow.argmin": (2, "output_type"),
+                "tensorflow.math.argmax": (2, "output_type"), "tensorflow.math.argmin": (2, "output_type")}
 _LIKE = frozenset({"tensorflow.zeros_like", "tensorflow.ones_like"})
 _CASTS = frozenset({"tensorflow.cast", "tensorflow.dtypes.cast", "keras.backend.cast", "keras.ops.cast",
                     "tensorflow.saturate_cast"})
@@ -167,9 +172,18 @@ class DtypeOracle:
             return FLOAT
         if qn in _CASTS:
             return dtype_name_kind(_arg(call, 1, "dtype"), self.qualname)
+        # the dtype argument decides, positional or keyword; a hidden one (*args) leaves it unknown
         if qn in _DEFAULT_FLOAT:
-            dt = _arg(call, 1, "dtype")
+            if any(a.star for a in call.args):
+                return None
+            dt = _arg(call, _DEFAULT_FLOAT[qn], "dtype")
             return dtype_name_kind(dt, self.qualname) if dt is not None else FLOAT
+        if qn in _DEFAULT_INT:
+            if any(a.star for a in call.args):
+                return None
+            pos, keyword = _DEFAULT_INT[qn]
+            dt = _arg(call, pos, keyword)
+            return dtype_name_kind(dt, self.qualname) if dt is not None else INT
         if qn in _LIKE:
             dt = _arg(call, 1, "dtype")
             if dt is not None:

@@ -566,6 +566,12 @@ class ShapeIntFloatMix(DeferredScopes, Rule):
     triggers = ("shape", "size")
 
     VALID = [
+        # the dtype= keyword decides the dtype: an int uniform, int counts, positional dtype
+        "import tensorflow as tf\nk = tf.random.uniform([], maxval=10, dtype=tf.int32)\nn = tf.minimum(k, tf.shape(x)[0])\n",
+        "import tensorflow as tf\nk = tf.random.uniform([], 0, 10, tf.int64)\nn = tf.maximum(tf.cast(tf.shape(x)[0], tf.int64), k)\n",
+        "import tensorflow as tf\nn = tf.minimum(tf.size(x), tf.math.count_nonzero(m, dtype=tf.int32))\n",
+        "import tensorflow as tf\nn = tf.minimum(tf.shape(x)[0], tf.argmax(v, output_type=tf.int32))\n",
+        "import tensorflow as tf\nn = tf.minimum(tf.shape(x)[0], tf.random.uniform([], *bounds))\n",
         "import tensorflow as tf\nn = tf.minimum(tf.shape(x)[0], 10)\n",
         "import tensorflow as tf\nn = tf.minimum(tf.shape(x)[0], tf.cast(10 * 0.5, tf.int32))\n",
         "import tensorflow as tf\nh = tf.cast(tf.shape(x)[1], tf.float32) * 0.5\n",
@@ -577,6 +583,9 @@ class ShapeIntFloatMix(DeferredScopes, Rule):
         "import tensorflow as tf\ndef f(x):\n    n = tf.shape(x)[0]\n    n = tf.cast(n, tf.float32)\n    return n * 0.5\n",
     ]
     INVALID = [
+        Invalid("import tensorflow as tf\nn = tf.minimum(tf.shape(x)[0], tf.math.count_nonzero(m, dtype=tf.float32))\n",
+                fixed="import tensorflow as tf\n"
+                      "n = tf.minimum(tf.shape(x)[0], tf.cast(tf.math.count_nonzero(m, dtype=tf.float32), tf.int32))\n"),
         Invalid("import tensorflow as tf\npositive_count = tf.minimum(tf.shape(positive_indices)[0], 256 * 0.5)\n",
                 fixed="import tensorflow as tf\n"
                       "positive_count = tf.minimum(tf.shape(positive_indices)[0], tf.cast(256 * 0.5, tf.int32))\n"),

@@ -16,15 +16,21 @@ def _is_none(expr: Optional[cst.BaseExpression]) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
 
 
-def where_branches(call: cst.Call) -> Optional[Tuple[Optional[cst.BaseExpression], Optional[cst.BaseExpression]]]:
-    """(x, y) of a ``where`` call (None where absent); None when ``*args``/``**kw`` hide them."""
+def where_branches(call: cst.Call, keywords: Tuple[str, str] = ("x", "y")
+                   ) -> Optional[Tuple[Optional[cst.BaseExpression], Optional[cst.BaseExpression]]]:
+    """(x, y) of a ``where`` call (None where absent); None when ``*args``/``**kw`` hide them.
+    ``keywords`` are the function's own names for them (``keras.ops.where`` says ``x1``, ``x2``)."""
     if any(a.star for a in call.args):
         return None
     positional = [a.value for a in call.args if a.keyword is None]
     kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-    x = positional[1] if len(positional) > 1 else kw.get("x")
-    y = positional[2] if len(positional) > 2 else kw.get("y")
+    x = positional[1] if len(positional) > 1 else kw.get(keywords[0])
+    y = positional[2] if len(positional) > 2 else kw.get(keywords[1])
     return x, y
+
+
+#: the branch keywords of each ``where`` (keras.ops.where(condition, x1=None, x2=None))
+BRANCH_KEYWORDS = {"keras.ops.where": ("x1", "x2")}
 
 
 class WhereWithoutBranches(Rule):
@@ -39,9 +45,12 @@ class WhereWithoutBranches(Rule):
     shape `(num_true, rank)` whose length depends on the data. TPUs compile static shapes only,
     so such a graph does not compile there (seed 002 §4: "when using tf.where, x and y must not
     be None, otherwise the length of the result is not fixed"). On CPU and GPU it runs, XLA
-    included (a bounded dynamic shape), so this is a portability warning: measured on TF 2.21,
-    the result's static shape inside `tf.function` is `(None, 1)` where the three-argument form
-    keeps the input's fully static shape. The TPU failure itself is not reproducible here.
+    included: measured on TF 2.21, `tf.function(jit_compile=True)` compiles and runs it on CPU
+    (a bounded dynamic shape), and the result's static shape inside `tf.function` is `(None, 1)`
+    where the three-argument form keeps the input's fully static shape. So this is a TPU
+    portability warning; the TPU failure itself is not reproducible here. The suggestion in the
+    message uses the namespace you wrote (`keras.ops.where(cond, x, keras.ops.zeros_like(x))`
+    for `keras.ops.where`, whose branch keywords are `x1=` and `x2=`).
     Input pipelines (`tf.data` map functions, string preprocessing) run on the host, not the TPU:
     silence the rule there with `# noqa: KL501` or `per-file-ignores`.
 
@@ -70,9 +79,8 @@ class WhereWithoutBranches(Rule):
 
     code = "KL501"
     name = "where-without-branches"
-    message = ("`{func}(cond)` without x and y returns a data-dependent number of indices (shape (None, rank)), "
-               "which TPU/XLA cannot compile; keep the shape static: `tf.where(cond, x, tf.zeros_like(x))` with a "
-               "mask, a fixed-size `tf.math.top_k`, or indices padded to a maximum count")
+    message = ("`{func}(cond)` returns a data-dependent number of indices, which TPU cannot compile; "
+               "use a mask: `{func}(cond, x, {zeros}(x))`")
     triggers = ("where",)
 
     VALID = [
@@ -84,6 +92,9 @@ class WhereWithoutBranches(Rule):
         "from mylib import backend as K\nidx = K.where(mask)\n",
         "import tensorflow as tf\ndef where(c):\n    return c\nidx = where(mask)\n",
         "import tensorflow as tf\nidx = tf.where(*args)\n",
+        # Keras's own keyword names for the branches (keras-hub writes them)
+        "import keras\nr = keras.ops.where(condition=c, x1=a, x2=b)\n",
+        "from keras import ops\nr = ops.where(c, x1=a, x2=b)\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\npositive = tf.where(iou >= 0.5)[:, 0]\n"),
@@ -99,14 +110,20 @@ class WhereWithoutBranches(Rule):
         qn = self.ctx.qualname(node.func)
         if qn not in WHERE_FUNCS:
             return
-        branches = where_branches(node)
+        branches = where_branches(node, BRANCH_KEYWORDS.get(qn, ("x", "y")))
         if branches is None or not node.args:
             return
         x, y = branches
         if (x is None or _is_none(x)) and (y is None or _is_none(y)):
-            func = self.ctx.raw_qualname(node.func) or qn
-            local = func.replace("tensorflow", "tf", 1) if func.startswith("tensorflow") else func
-            self.report(node, self.message.format(func=local))
+            # name the function and its zeros_like as the user wrote them (ops.where -> ops.zeros_like)
+            written = cst.Module([]).code_for_node(node.func)
+            if len(written) > 40:
+                written = (self.ctx.raw_qualname(node.func) or qn).replace("tensorflow", "tf", 1)
+            prefix = written.rsplit(".", 1)[0] + "." if "." in written else ""
+            zeros = prefix + "zeros_like" if prefix else ("keras.ops.zeros_like" if qn.startswith("keras") else "tf.zeros_like")
+            if prefix.startswith(("K.tf.", "K.")) and "tf." not in prefix[2:]:
+                zeros = "tf.zeros_like"
+            self.report(node, self.message.format(func=written, zeros=zeros))
 
 
 # name -> why its output shape depends on the data
@@ -213,7 +230,11 @@ class WhereBranchMismatch(DeferredScopes, Rule):
     - a float literal against an integer tensor (`tf.range(...)`, `tf.shape(...)`, `tf.size(...)`,
       a tensor cast or created with an int dtype), e.g. `tf.where(c, tf.range(n), 1.5)`;
     - an integer tensor against a float tensor (`tf.cast(..., tf.float32)`, `tf.zeros(...)`);
-    - `tf.compat.v1.where(cond, x, <Python scalar>)`: the v1 op does not broadcast.
+    - `tf.compat.v1.where(cond, x, <Python scalar>)` where the condition or the other branch is
+      provably not a scalar (`tf.range(n)`, `tf.shape(x)`, `tf.zeros([3])`, a comparison of one):
+      the v1 op does not broadcast. A rank-0 condition with scalar branches runs
+      (`tf.where(tf.greater(tf.norm(w), 0), tf.norm(w) / tf.norm(g), 1.0)` under
+      `tensorflow.compat.v1`, measured on TF 2.21) and is not reported.
 
     Branch values are followed through earlier assignments in the same function. Plain
     `tf.where(x > 1, x, 1)` with a float `x` runs on TF 2 (an int literal converts to float) and
@@ -266,14 +287,22 @@ class WhereBranchMismatch(DeferredScopes, Rule):
         "import tensorflow as tf\ny = tf.where(c)\n",
         "import tensorflow as tf\ndef f(n):\n    r = tf.range(n)\n    r = tf.cast(r, tf.float32)\n    return tf.where(r > 2, r, 0.5)\n",
         "from mylib import where\nimport tensorflow as tf\ny = where(c, tf.range(3), 1.5)\n",
+        # v1 with a rank-0 condition and scalar branches runs (seen in weight-norm code)
+        "import tensorflow.compat.v1 as tf\nwn = tf.norm(w)\nr = tf.where(tf.greater(wn, 0), wn / tf.norm(g), 1.0)\n",
+        # v1 with a scalar branch whose neighbours' shapes are unknown: not provable
+        "import tensorflow as tf\ny = tf.compat.v1.where(x > 1, x, 1)\n",
+        # the dtype= keyword decides: an int uniform against an int range
+        "import tensorflow as tf\nk = tf.random.uniform([5], maxval=10, dtype=tf.int32)\ny = tf.where(c, tf.range(5), k)\n",
     ]
     INVALID = [
         Invalid("import tensorflow as tf\ny = tf.where(tf.range(5) > 2, tf.range(5), 1.5)\n"),
         Invalid("import tensorflow as tf\ndef f(x):\n    idx = tf.range(tf.shape(x)[0])\n"
                 "    return tf.where(idx > 2, idx, -0.5)\n", line=4),
         Invalid("import tensorflow as tf\ny = tf.where(c, tf.cast(a, tf.int32), tf.zeros(3))\n"),
-        Invalid("import tensorflow as tf\ny = tf.compat.v1.where(x > 1, x, 1)\n"),
-        Invalid("import tensorflow.compat.v1 as tf\ny = tf.where(x > 1, 1.0, 0.0)\n"),
+        Invalid("import tensorflow as tf\nx = tf.range(3)\ny = tf.compat.v1.where(x > 1, x, 1)\n"),
+        Invalid("import tensorflow.compat.v1 as tf\ndef f(n):\n    x = tf.zeros([n, 4])\n"
+                "    return tf.where(x > 1, 1.0, 0.0)\n", line=4),
+        Invalid("import tensorflow as tf\nk = tf.random.uniform([5], 0, 9, tf.float32)\ny = tf.where(c, tf.range(5), k)\n"),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -285,20 +314,69 @@ class WhereBranchMismatch(DeferredScopes, Rule):
             return
         x, y = branches
         raw = self.ctx.raw_qualname(node.func) or ""
-        if raw.startswith("tensorflow.compat.v1.") and (_python_scalar(x) or _python_scalar(y)):
-            self.report(node, self.message_v1)
-            return
-        self._defer(node, x=x, y=y)
+        v1 = raw.startswith("tensorflow.compat.v1.") and (_python_scalar(x) or _python_scalar(y))
+        cond = node.args[0].value if node.args and node.args[0].keyword is None else None
+        self._defer(node, x=x, y=y, v1=v1, cond=cond)
 
     def leave_Module(self, node: cst.Module) -> None:
         for oracle, scope, items in dtype_oracles(self, node):
             for it in items:
                 before = scope.order_of(it.node)
+                if it.data["v1"]:
+                    # v1 Select needs x and y of one shape: a scalar branch fails only next to
+                    # something provably not a scalar (a rank-0 condition with scalars runs)
+                    operands = (it.data["cond"], it.data["x"], it.data["y"])
+                    if any(e is not None and _has_rank(e, oracle, before) for e in operands):
+                        self.report(it.node, self.message_v1)
+                    continue
                 kx = oracle.dtype_of(it.data["x"], before)
                 ky = oracle.dtype_of(it.data["y"], before)
                 why = _mismatch(kx, ky)
                 if why is not None:
                     self.report(it.node, self.message.format(why=why[0], dtype=why[1]))
+
+
+_RANKED = frozenset({"tensorflow.range", "tensorflow.shape", "tensorflow.compat.v1.shape", "tensorflow.unique",
+                     "tensorflow.boolean_mask", "tensorflow.where"})
+_SHAPED = frozenset({"tensorflow.zeros", "tensorflow.ones", "tensorflow.fill", "tensorflow.random.uniform",
+                     "tensorflow.random.normal", "tensorflow.random_uniform", "tensorflow.random_normal"})
+_ELEMENTWISE = frozenset({"tensorflow.greater", "tensorflow.less", "tensorflow.equal", "tensorflow.not_equal",
+                          "tensorflow.greater_equal", "tensorflow.less_equal", "tensorflow.math.greater",
+                          "tensorflow.math.less", "tensorflow.math.equal", "tensorflow.logical_and",
+                          "tensorflow.logical_or", "tensorflow.logical_not", "tensorflow.cast", "tensorflow.identity",
+                          "tensorflow.abs", "tensorflow.square", "tensorflow.maximum", "tensorflow.minimum",
+                          "tensorflow.zeros_like", "tensorflow.ones_like", "tensorflow.stop_gradient"})
+
+
+def _has_rank(expr: cst.BaseExpression, oracle, before: int, depth: int = 0) -> bool:
+    """``expr`` is provably a tensor of rank >= 1: ``tf.range(n)``, ``tf.shape(x)``, ``tf.zeros([3])``,
+    ``tf.constant([1, 2])``, and comparisons or element-wise ops over one of them (followed through
+    earlier assignments, as the dtype oracle does)."""
+    if depth > 12:
+        return False
+    if isinstance(expr, cst.Comparison):
+        return _has_rank(expr.left, oracle, before, depth + 1) or any(
+            _has_rank(c.comparator, oracle, before, depth + 1) for c in expr.comparisons)
+    if isinstance(expr, cst.BinaryOperation):
+        return _has_rank(expr.left, oracle, before, depth + 1) or _has_rank(expr.right, oracle, before, depth + 1)
+    if isinstance(expr, cst.UnaryOperation):
+        return _has_rank(expr.expression, oracle, before, depth + 1)
+    if isinstance(expr, cst.Name):
+        found = oracle.resolve_name(expr.value, before)
+        return found is not None and _has_rank(found[0], oracle, found[1], depth + 1)
+    if not isinstance(expr, cst.Call) or any(a.star for a in expr.args) or not expr.args:
+        return False
+    qn = oracle.qualname(expr.func)
+    first = expr.args[0].value
+    if qn in _RANKED:
+        return qn != "tensorflow.where" or len(expr.args) == 1
+    if qn in _SHAPED:
+        return isinstance(first, (cst.List, cst.Tuple)) and len(first.elements) > 0
+    if qn in ("tensorflow.constant", "tensorflow.convert_to_tensor"):
+        return isinstance(first, (cst.List, cst.Tuple)) and len(first.elements) > 0
+    if qn in _ELEMENTWISE:
+        return any(a.keyword is None and _has_rank(a.value, oracle, before, depth + 1) for a in expr.args[:2])
+    return False
 
 
 def _python_scalar(expr: cst.BaseExpression) -> bool:
