@@ -335,33 +335,46 @@ MASK_RCNN_SHAPE = """
         def __init__(self, pool_shape, **kwargs):
             super(PyramidROIAlign, self).__init__(**kwargs)
             self.pool_shape = tuple(pool_shape)
+
+    class InferenceConfig:
+        NAME = "coco"
+
+    def build(anchors, feature_maps):
+        config = InferenceConfig()
+        rois = ProposalLayer(proposal_count=1000, nms_threshold=0.7, config=InferenceConfig())(anchors)
+        return PyramidROIAlign([7, 7])([rois] + feature_maps)
 """
 
 
 def test_kl301_real_world_shapes():
-    assert lint("KL301", MASK_RCNN_SHAPE) == [6, 16]
+    # ProposalLayer gets an instance of a class of the file; PyramidROIAlign only plain values
+    assert lint("KL301", MASK_RCNN_SHAPE) == [6]
     fixed = fix("KL301", MASK_RCNN_SHAPE)
-    assert ('config.update({"proposal_count": self.proposal_count, "nms_threshold": self.nms_threshold, '
-            '"config": self.config})') in fixed
+    assert ('        config.update(\n            {\n                "proposal_count": self.proposal_count,\n'
+            '                "nms_threshold": self.nms_threshold,\n                "config": self.config,\n'
+            '            }\n        )\n') in fixed
     assert "super(ProposalLayer, self).get_config()" in fixed
-    assert fixed.count("def get_config") == 1  # PyramidROIAlign stores a transformed value: no fix
+    added = set(fixed.splitlines()) - set(textwrap.dedent(MASK_RCNN_SHAPE).splitlines())
+    assert max(len(line) for line in added) <= 88
+    assert fixed.count("def get_config") == 1
     assert fix("KL301", fixed) is None
 
 
 def test_kl301_nested_and_duplicate_class_names():
     src = """
         import keras
+        import numpy as np
         def make():
             class Local(keras.layers.Layer):
                 def __init__(self, table, **kwargs):
                     super().__init__(**kwargs)
                     self.table = table
-            return Local
+            return Local(np.zeros(3))
         class Local:
             def __init__(self, x):
                 self.x = x
     """
-    assert lint("KL301", src) == [4]
+    assert lint("KL301", src) == [5]
 
 
 def test_kl302_and_kl301_fixes_combine():
@@ -371,6 +384,7 @@ def test_kl302_and_kl301_fixes_combine():
             def __init__(self, factor):
                 super().__init__()
                 self.factor = factor
+        scale = Scale(keras.initializers.Constant(2.0))
     """
     settings = Settings([RULES["KL301"], RULES["KL302"]], unsafe_fixes=True)
     result = fix_source(textwrap.dedent(src).encode(), "t.py", settings)

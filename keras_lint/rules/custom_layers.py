@@ -510,6 +510,17 @@ def _qualname(expr: cst.BaseExpression, ctx) -> Optional[str]:
     return None if root not in numpy else numpy[root] + ("." + rest if rest else "")
 
 
+def _plain_classes(ctx) -> set:
+    """Names of the file's module-level classes that derive from nothing but ``object``: their
+    instances are never values Keras can record."""
+    names = getattr(ctx, "_kl_plain_classes", None)
+    if names is None:
+        names = {stmt.name.value for stmt in ctx.module.body if isinstance(stmt, cst.ClassDef)
+                 and all(isinstance(b.value, cst.Name) and b.value.value == "object" for b in stmt.bases)}
+        ctx._kl_plain_classes = names
+    return names
+
+
 def _object_value(expr: cst.BaseExpression, ctx) -> bool:
     """``expr`` provably evaluates to something Keras's automatic config refuses: a lambda, a
     NumPy array or TensorFlow tensor, a Keras object, a function."""
@@ -518,6 +529,8 @@ def _object_value(expr: cst.BaseExpression, ctx) -> bool:
     if isinstance(expr, cst.Call):
         if isinstance(expr.func, cst.Name) and expr.func.value in _PRIMITIVE_BUILTINS:
             return False
+        if isinstance(expr.func, cst.Name) and expr.func.value in _plain_classes(ctx):
+            return True  # an instance of a class of the file (a Config object)
         qn = _qualname(expr.func, ctx)
         if qn is None or not qn.startswith(_OBJECT_ROOTS):
             return False

@@ -8,6 +8,7 @@ import libcst as cst
 from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
 from ..analysis.dataflow import DEF, DeferredScopes, Scope, inside_function_named
+from ..analysis.keras_classes import LAYER as CLASS_LAYER, MODEL as CLASS_MODEL, keras_classes
 from ..analysis.keras_objects import LAYER, MODEL, KerasObjects
 
 
@@ -151,18 +152,18 @@ class ModelLevelAddLoss(_ReceiverRule):
 
     code = "KL201"
     name = "model-level-add-loss"
-    message = ("`{recv}.add_loss(...)` adds a loss to a built model from outside any layer's `call`: Keras 3 "
-               "raises NotImplementedError and TPU training cannot use it; compute the loss inside a layer's "
-               "`call` and `self.add_loss` it there, or make it a model output and compile with "
-               "`loss=lambda y_true, y_pred: y_pred`")
+    message = ("`{recv}.add_loss(...)` on a built model raises NotImplementedError on Keras 3; "
+               "`self.add_loss` it inside a layer's `call`")
+    message_tf_keras = ("`{recv}.add_loss(...)` on a built model is not TPU-portable (tf-keras splices in a layer); "
+                        "`self.add_loss` it inside a layer's `call`")
     message_model_callable = ("`{recv}.add_loss(<callable>)` on a built model raises NotImplementedError on "
-                              "Keras 3; pass `kernel_regularizer=` to the layers, or compute the loss inside a "
-                              "layer's `call` and `self.add_loss` it there")
-    message_layer = ("`{recv}.add_loss(...)` on a layer outside its `call`: Keras 3 silently drops the loss and "
-                     "tf-keras raises ValueError; pass `kernel_regularizer=` when the layer is created, or add "
-                     "the loss inside a layer's `call`")
+                              "Keras 3; use `kernel_regularizer=` on the layers")
+    message_layer = ("`{recv}.add_loss(...)` outside the layer's `call`: Keras 3 silently drops the loss; "
+                     "use `kernel_regularizer=` when the layer is created")
+    message_layer_tf_keras = ("`{recv}.add_loss(tensor)` outside the layer's `call` raises ValueError on tf-keras; "
+                              "use `kernel_regularizer=` or `add_loss(lambda: ...)`")
     message_layer_callable = ("`{recv}.add_loss(<callable>)` outside `build()`/`call()` raises ValueError on "
-                              "Keras 3; pass `kernel_regularizer=` when the layer is created")
+                              "Keras 3; use `kernel_regularizer=` when the layer is created")
     triggers = ("add_loss",)
     method = "add_loss"
 
@@ -230,12 +231,12 @@ class ModelLevelAddLoss(_ReceiverRule):
         keras3 = self.ctx.target != "tf-keras"
         if kind == MODEL:
             if not callable_arg:
-                self.report(call, self.message.format(recv=receiver))
+                self.report(call, (self.message if keras3 else self.message_tf_keras).format(recv=receiver))
             elif keras3:
                 self.report(call, self.message_model_callable.format(recv=receiver))
         elif kind == LAYER:
             if not callable_arg:
-                self.report(call, self.message_layer.format(recv=receiver))
+                self.report(call, (self.message_layer if keras3 else self.message_layer_tf_keras).format(recv=receiver))
             elif keras3:
                 self.report(call, self.message_layer_callable.format(recv=receiver))
 
@@ -258,6 +259,13 @@ class ModelLevelMetrics(_ReceiverRule):
     `_per_input_losses` are private, and Mask R-CNN's "clear previously set losses" no longer
     works: writing them raises nothing and `model.losses` stays the same on both stacks. Seed
     002 adds that `add_metric` at the end of the model breaks TPU training.
+
+    On Keras 3 `self.add_metric(...)` inside a layer's or model's own methods, `call` included,
+    raises too (measured on Keras 3.15.1: `NotImplementedError` when the functional model is
+    built); it is reported there, and not on tf-keras, where it is the documented form and runs.
+    `keras.metrics.Mean` objects created in `__init__` and updated in `call` work on both stacks.
+    With `--target tf-keras` (or a file importing `tf_keras`) a model-level `add_metric` runs and
+    is reported as a TPU-portability problem only, with a message that says so.
 
     ## Example
     ```python
@@ -291,23 +299,27 @@ class ModelLevelMetrics(_ReceiverRule):
 
     code = "KL202"
     name = "model-level-metrics"
-    message = ("`{recv}.add_metric(...)` outside any layer's `call`: Keras 3 raises NotImplementedError (add_metric "
-               "is deprecated) and TPU training cannot use it; pass metrics to `compile(metrics=[...])` or update "
-               "a `keras.metrics.Mean` inside a layer's `call`")
-    message_tensors = ("`{recv}.metrics_tensors` was removed in Keras 2.2.3: appending raises AttributeError on "
-                       "Keras 3 and tf-keras (or, on a list you assigned yourself, is silently ignored); update a "
-                       "`keras.metrics.Mean` inside a layer's `call`, or pass metrics to `compile`")
-    message_names = ("`{recv}.metrics_names.append(...)` does nothing on today's Keras (the list is recomputed on "
-                     "every read); report the value through a metric tracked by a layer or `compile`")
-    message_private = ("`{recv}.{attr}` is private Keras 2.2 loss bookkeeping: writing it does not clear the "
-                       "model's losses on today's Keras (`model.losses` is unchanged on Keras 3 and tf-keras); "
-                       "add losses inside a layer's `call` instead (KL201)")
+    message = ("`{recv}.add_metric(...)` raises NotImplementedError on Keras 3; pass metrics to `compile` or "
+               "update a `keras.metrics.Mean` in a layer's `call`")
+    message_tf_keras = ("`{recv}.add_metric(...)` on a built model is not TPU-portable; pass metrics to `compile` "
+                        "or update a `keras.metrics.Mean` in a layer's `call`")
+    message_self = ("`self.add_metric(...)` raises NotImplementedError on Keras 3, in `call` too; update a "
+                    "`keras.metrics.Mean` created in `__init__`")
+    message_tensors = ("`{recv}.metrics_tensors` no longer exists (AttributeError on Keras 3 and tf-keras); "
+                       "pass metrics to `compile` or update a `keras.metrics.Mean` in `call`")
+    message_names = ("`{recv}.metrics_names.append(...)` does nothing (the list is recomputed on every read); "
+                     "track the value with a metric")
+    message_private = ("`{recv}.{attr}` is private Keras 2.2 bookkeeping: writing it does not clear the model's "
+                       "losses; add losses inside a layer's `call` (KL201)")
     triggers = ("add_metric", "metrics_tensors", "_losses", "_per_input_losses")
     method = "add_metric"
 
     VALID = [
-        "import keras\nclass L(keras.layers.Layer):\n    def call(self, x):\n"
-        "        self.add_metric(keras.ops.mean(x), name='m')\n        return x\n",
+        # tf-keras: self.add_metric in call is the documented form
+        Valid("import tf_keras as keras\nclass L(keras.layers.Layer):\n    def call(self, x):\n"
+              "        self.add_metric(keras.backend.mean(x), name='m')\n        return x\n", target="tf-keras"),
+        # a class that is not a Keras layer, with its own add_metric
+        "import keras\nclass Tracker:\n    def update(self, x):\n        self.add_metric(x)\n",
         "import keras\nmodel = keras.Model(i, o)\nmodel.compile('adam', 'mse', metrics=['mae'])\n"
         "names = list(model.metrics_names)\nnames.append('x')\n",
         # metrics_names.append without metrics_tensors: not this pattern
@@ -334,12 +346,24 @@ class ModelLevelMetrics(_ReceiverRule):
                 "    keras_model.metrics_tensors.append(layer.output[3])\n", line=4, count=2),
         Invalid("from tensorflow import keras\nnet = keras.models.load_model('m.h5')\n"
                 "net.add_metric(net.output, name='o')\n", line=3, target="tf-keras"),
+        # Keras 3 rejects add_metric inside a layer's call as well
+        Invalid("import keras\nclass L(keras.layers.Layer):\n    def call(self, x):\n"
+                "        self.add_metric(keras.ops.mean(x), name='m')\n        return x\n", line=4),
+        Invalid("from tensorflow.keras import layers\nclass Base(layers.Layer):\n    pass\n"
+                "class L(Base):\n    def call(self, x):\n        self.add_metric(x, name='m')\n        return x\n",
+                line=6),
     ]
 
     # -- metrics_tensors / metrics_names / private writes --------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         super().visit_Call(node)
         func = node.func
+        if (self.ctx.target == "keras3" and isinstance(func, cst.Attribute) and func.attr.value == "add_metric"
+                and isinstance(func.value, cst.Name) and func.value.value == "self"):
+            cls = self.ctx.enclosing_class()
+            if cls is not None and any(i.kind in (CLASS_LAYER, CLASS_MODEL) for i in
+                                       keras_classes(self.ctx.module, self.ctx).by_name.get(cls.name.value, ())):
+                self.report(node, self.message_self)
         if not isinstance(func, cst.Attribute) or func.attr.value not in ("append", "extend", "insert", "clear"):
             return
         self._attribute_write(func.value, node)
@@ -387,4 +411,5 @@ class ModelLevelMetrics(_ReceiverRule):
                     if kind is not None or private == "_per_input_losses" or "add_loss" in scope.attrs.get(recv, ()):
                         self.report(it.node, self.message_private.format(recv=recv, attr=private))
                 elif kind is not None:
-                    self.report(it.node, self.message.format(recv=recv))
+                    message = self.message if self.ctx.target == "keras3" else self.message_tf_keras
+                    self.report(it.node, message.format(recv=recv))
