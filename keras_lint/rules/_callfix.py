@@ -81,25 +81,23 @@ def keyword_arg(name: str, value: cst.BaseExpression) -> cst.Arg:
                                          whitespace_after=cst.SimpleWhitespace("")))
 
 
-def tensorflow_alias(ctx) -> "tuple[cst.BaseExpression, tuple]":
+def tensorflow_alias(ctx) -> "tuple[Optional[cst.BaseExpression], tuple]":
     """An expression for the ``tensorflow`` module in this file, and the imports it needs: the
     name the file already binds to ``tensorflow`` (``tf``), else ``tf`` with
-    ``import tensorflow as tf`` added (``tensorflow`` itself if ``tf`` means something else)."""
+    ``import tensorflow as tf`` added, else ``tensorflow`` itself; ``(None, ())`` when each of
+    them means something else somewhere in the file (a parameter ``tf``, a local variable), since
+    a safe fix must not change which object a name refers to."""
     from ..rule import ImportSpec
+    from ._bindings import is_free
 
     for local, full in ctx.imports.bindings.items():
-        if full == "tensorflow":
+        if full == "tensorflow" and is_free(ctx, local, "tensorflow"):
             return cst.Name(local), ()
-    if "tf" not in ctx.imports.bindings and not _binds(ctx.module, "tf"):
+    if is_free(ctx, "tf", "tensorflow"):
         return cst.Name("tf"), (ImportSpec("tensorflow", None, "tf"),)
-    return cst.Name("tensorflow"), (ImportSpec("tensorflow"),)
-
-
-def _binds(module: cst.Module, name: str) -> bool:
-    """Cheap text check: does the file ever bind ``name`` (assignment, def, import as)?"""
-    code = module.code
-    return (f"as {name}\n" in code or f"as {name}," in code or f"def {name}(" in code
-            or f"\n{name} =" in code or f"class {name}" in code)
+    if is_free(ctx, "tensorflow", "tensorflow"):
+        return cst.Name("tensorflow"), (ImportSpec("tensorflow"),)
+    return None, ()
 
 
 def statement_of(stack, call: cst.Call):

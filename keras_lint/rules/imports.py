@@ -7,6 +7,7 @@ import libcst as cst
 
 from ..fixes import dotted_expr, import_module_as, keras_root, local_name, module_of_import_from, reroot, split_import_from
 from ..names import TRACKED_ROOTS, canonical, dotted_name
+from ._bindings import free_name
 from ..rule import SAFE, UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
 from ..tables.imports import OBTAIN_INPUT_SHAPE, OBTAIN_INPUT_SHAPE_OLD, MovedModule, find_moved
 
@@ -78,6 +79,14 @@ class ObtainInputShape(Rule):
         Invalid("from keras_applications.imagenet_utils import _obtain_input_shape\n",
                 fixed="from tf_keras.src.applications.imagenet_utils import obtain_input_shape as _obtain_input_shape\n",
                 target="tf-keras"),
+        # the name the fix imports is taken by the file: another alias
+        Invalid("from keras.applications import imagenet_utils\n"
+                "shape = imagenet_utils._obtain_input_shape(None, 224, 32, 'channels_last', True)\n"
+                "for obtain_input_shape in hooks:\n    obtain_input_shape()\n",
+                fixed="from keras.applications import imagenet_utils\n"
+                      "from keras.src.applications.imagenet_utils import obtain_input_shape as keras_obtain_input_shape\n\n"
+                      "shape = keras_obtain_input_shape(None, 224, 32, 'channels_last', True)\n"
+                      "for obtain_input_shape in hooks:\n    obtain_input_shape()\n"),
         Invalid("from keras.applications.imagenet_utils import preprocess_input, _obtain_input_shape  # old\n",
                 fixed="from keras.applications.imagenet_utils import preprocess_input  # old\n"
                       "from keras.src.applications.imagenet_utils import obtain_input_shape as _obtain_input_shape\n"),
@@ -111,7 +120,11 @@ class ObtainInputShape(Rule):
         if qn not in OBTAIN_INPUT_SHAPE_OLD:
             return
         module, name = self._home()
-        fix = Fix(SAFE, {node: cst.Name(name)}, (ImportSpec(module, name),))
+        # the imported name must not mean anything else anywhere in the file
+        local = free_name(self.ctx, (name, "keras_" + name, "src_" + name), f"{module}.{name}")
+        fix = None
+        if local is not None:
+            fix = Fix(SAFE, {node: cst.Name(local)}, (ImportSpec(module, name, None if local == name else local),))
         self.report(node, self.message.format(module=module), fix)
 
 

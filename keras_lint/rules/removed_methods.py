@@ -73,7 +73,9 @@ class RemovedMethods(ReceiverMixin, Rule):
     fix: they must be divided by the batch size. Removing a `_make_*_function()` statement is
     unsafe (nothing replaces it; code relying on the graph it built needs a look). `K.tf` → `tf`
     is safe (it was the `tensorflow` module); `import tensorflow as tf` is added when missing, and a
-    TF 1 name reached that way (`tf.assign`) is then KL405's. `K.get_session`/`K.set_session`
+    TF 1 name reached that way (`tf.assign`) is then KL405's. When `tf` means something else
+    anywhere in the file (a lambda or function parameter, a comprehension or loop variable), the
+    fix writes `tensorflow` instead (with `import tensorflow`), and gives up when that is taken too. `K.get_session`/`K.set_session`
     become `tf.compat.v1.keras.backend.*` with `--target tf-keras` (safe); on Keras 3 a
     `K.set_session(...)` statement is removed (unsafe: the session configuration it carried is
     lost; see KL405 for `tf.config`), and `K.get_session()` is reported without a fix.
@@ -144,6 +146,14 @@ class RemovedMethods(ReceiverMixin, Rule):
         Invalid("import tensorflow as tf\nimport keras.backend as K\nK.tf.add_to_collection(K.tf.GraphKeys.UPDATE_OPS, op)\n",
                 count=2, fixed="import tensorflow as tf\nimport keras.backend as K\n"
                                "tf.add_to_collection(tf.GraphKeys.UPDATE_OPS, op)\n"),
+        # `tf` is a parameter here: the fix must not make the code call it
+        Invalid("from keras import backend as K\nnorm = lambda tf: K.tf.norm(tf)\n",
+                fixed="from keras import backend as K\nimport tensorflow\n\nnorm = lambda tf: tensorflow.norm(tf)\n"),
+        Invalid("import tensorflow as tf\nfrom keras import backend as K\n"
+                "ys = [K.tf.shape(tf) for tf in tensors]\n",
+                fixed="import tensorflow as tf\nfrom keras import backend as K\nimport tensorflow\n\n"
+                      "ys = [tensorflow.shape(tf) for tf in tensors]\n"),
+        Invalid("from keras import backend as K\ndef f(tf, tensorflow):\n    return K.tf.norm(tf)\n", line=3),
         Invalid("import keras\nsess = keras.backend.get_session()\n"),
         Invalid("import tensorflow as tf\nv = tf.keras.backend.tf.constant(1)\n",
                 fixed="import tensorflow as tf\nv = tf.constant(1)\n"),
@@ -178,8 +188,9 @@ class RemovedMethods(ReceiverMixin, Rule):
         parent = self.ctx.parent()
         used = f"K.tf.{parent.attr.value}" if isinstance(parent, cst.Attribute) and parent.value is node else "K.tf"
         expr, imports = tensorflow_alias(self.ctx)
-        self.report(node, f"`keras.backend.tf` is gone (`{used}`): use TensorFlow directly, `{dotted_name(expr)}.`",
-                    Fix(SAFE, {node: expr}, imports))
+        shown = dotted_name(expr) if expr is not None else "tf"
+        self.report(node, f"`keras.backend.tf` is gone (`{used}`): use TensorFlow directly, `{shown}.`",
+                    Fix(SAFE, {node: expr}, imports) if expr is not None else None)
 
     def _session(self, node: cst.Call, qn: str) -> None:
         name = qn.rsplit(".", 1)[1]
@@ -187,8 +198,8 @@ class RemovedMethods(ReceiverMixin, Rule):
                   "`tf.config.experimental.set_memory_growth`; on tf-keras `tf.compat.v1.keras.backend."
                   f"{name}` still exists)")
         fix = None
-        if self.ctx.target == "tf-keras":
-            tf, imports = tensorflow_alias(self.ctx)
+        tf, imports = tensorflow_alias(self.ctx)
+        if self.ctx.target == "tf-keras" and tf is not None:
             new = cst.Attribute(value=cst.Attribute(value=cst.Attribute(value=cst.Attribute(
                 value=tf, attr=cst.Name("compat")), attr=cst.Name("v1")), attr=cst.Name("keras")),
                 attr=cst.Name("backend"))
