@@ -60,13 +60,19 @@ def split_import_from(
     Returns the node to replace and its replacement: just the ImportFrom when everything moves to
     one module under the same names (formatting kept), else the enclosing statement line, split."""
     assert isinstance(node.names, Sequence)
+    # Comments inside the parentheses (`Dense,  # dense`) stay with their names: then every new
+    # statement keeps its parentheses and each name its own comma (a trailing one is fine there).
+    keep_commas = node.lpar is not None and _has_comment(node)
     groups: Dict[str, List[cst.ImportAlias]] = {}
     stay: List[cst.ImportAlias] = []
     for alias in node.names:
         name = alias.evaluated_name
         if name in moves:
             new_module, new_name = moves[name]
-            groups.setdefault(new_module, []).append(_alias(new_name, local_name(alias)))
+            new_alias = _alias(new_name, local_name(alias))
+            if keep_commas:
+                new_alias = new_alias.with_changes(comma=alias.comma)
+            groups.setdefault(new_module, []).append(new_alias)
         else:
             stay.append(alias)
     same_names = all(moves[a.evaluated_name][1] == a.evaluated_name for a in node.names if a.evaluated_name in moves)
@@ -74,16 +80,45 @@ def split_import_from(
         (new_module,) = groups
         return node, node.with_changes(module=dotted_expr(new_module), relative=())
     new_imports: List[cst.BaseSmallStatement] = []
-    if stay:
-        new_imports.append(node.with_changes(names=_clean(stay), lpar=None, rpar=None))
-    for new_module, aliases in groups.items():
-        new_imports.append(cst.ImportFrom(module=dotted_expr(new_module), names=_clean(aliases)))
+    if keep_commas:
+        first_lpar, rpar = node.lpar, node.rpar
+        for aliases in ([stay] if stay else []) + list(groups.values()):
+            lpar = first_lpar if not new_imports else cst.LeftParen()
+            base = node if (stay and not new_imports) else cst.ImportFrom(module=node.module, names=aliases)
+            new_imports.append(base.with_changes(names=_trailing(aliases), lpar=lpar, rpar=rpar))
+        for i, (new_module, _) in enumerate(groups.items()):
+            j = i + (1 if stay else 0)
+            new_imports[j] = new_imports[j].with_changes(module=dotted_expr(new_module), relative=())
+    else:
+        if stay:
+            new_imports.append(node.with_changes(names=_clean(stay), lpar=None, rpar=None))
+        for new_module, aliases in groups.items():
+            new_imports.append(cst.ImportFrom(module=dotted_expr(new_module), names=_clean(aliases)))
     if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
         # The first line keeps the statement's leading comments and its trailing comment.
         lines = [statement.with_changes(body=[imp]) if i == 0 else cst.SimpleStatementLine(body=[imp])
                  for i, imp in enumerate(new_imports)]
         return statement, cst.FlattenSentinel(lines)
     return node, cst.FlattenSentinel(new_imports)
+
+
+def _has_comment(node: cst.CSTNode) -> bool:
+    todo = [node]
+    while todo:
+        cur = todo.pop()
+        if isinstance(cur, cst.Comment):
+            return True
+        todo.extend(cur.children)
+    return False
+
+
+def _trailing(aliases: List[cst.ImportAlias]) -> List[cst.ImportAlias]:
+    """Inside parentheses: every alias keeps its comma; the last one keeps it only when it
+    carries a comment."""
+    last = aliases[-1]
+    if not (isinstance(last.comma, cst.Comma) and _has_comment(last.comma)):
+        aliases = aliases[:-1] + [last.with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+    return aliases
 
 
 def _clean(aliases: List[cst.ImportAlias]) -> List[cst.ImportAlias]:

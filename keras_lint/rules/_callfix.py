@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -56,13 +56,55 @@ def has_star(call: cst.Call) -> bool:
     return any(a.star for a in call.args)
 
 
+def has_comment(node: object) -> bool:
+    return isinstance(node, cst.CSTNode) and any(isinstance(n, cst.Comment) for n in _nodes(node))
+
+
+def _nodes(node: cst.CSTNode):
+    """Every node under ``node``, whitespace included (LibCST's own ``children``: the engine's
+    cheaper walk skips whitespace, where comments live)."""
+    todo = [node]
+    while todo:
+        cur = todo.pop()
+        yield cur
+        todo.extend(cur.children)
+
+
 def drop_args(args: Sequence[cst.Arg], drop: Sequence[cst.Arg]) -> List[cst.Arg]:
     """``args`` without ``drop`` (by identity); the new last argument takes the comma of the old
-    last one, so ``f(a, b=1)`` minus ``b`` is ``f(a)`` and a trailing comma stays trailing."""
-    keep = [a for a in args if not any(a is d for d in drop)]
-    if keep and args and keep[-1] is not args[-1]:
-        keep[-1] = keep[-1].with_changes(comma=args[-1].comma)
-    return keep
+    last one, so ``f(a, b=1)`` minus ``b`` is ``f(a)`` and a trailing comma stays trailing.
+
+    Comments survive: a comma carrying a comment (``lr=1e-3,  # learning rate``) is kept as a
+    trailing comma, and a dropped argument's own trailing comment moves to the argument before
+    it (see ``drop_loses_comment`` for what cannot be kept)."""
+    out: List[Tuple[int, cst.Arg]] = []
+    for i, a in enumerate(args):
+        if any(a is d for d in drop):
+            if out and has_comment(a.comma) and not has_comment(out[-1][1].comma):
+                j, prev = out[-1]
+                out[-1] = (j, prev.with_changes(comma=a.comma))
+            continue
+        out.append((i, a))
+    if out and out[-1][0] != len(args) - 1 and not has_comment(out[-1][1].comma):
+        j, prev = out[-1]
+        out[-1] = (j, prev.with_changes(comma=args[-1].comma))
+    return [a for _, a in out]
+
+
+def drop_loses_comment(args: Sequence[cst.Arg], drop: Sequence[cst.Arg]) -> bool:
+    """Dropping ``drop`` would lose a comment: one inside a dropped argument (not its comma), a
+    dropped first argument's comma comment, or two comments meeting on one comma."""
+    for i, a in enumerate(args):
+        if not any(a is d for d in drop):
+            continue
+        if has_comment(a.keyword) or has_comment(a.value) or has_comment(a.equal) \
+                or has_comment(a.whitespace_after_arg) or has_comment(a.whitespace_after_star):
+            return True
+        if has_comment(a.comma):
+            kept_before = [b for b in args[:i] if not any(b is d for d in drop)]
+            if not kept_before or has_comment(kept_before[-1].comma):
+                return True
+    return False
 
 
 def rename_keyword(arg: cst.Arg, new: str, value: Optional[cst.BaseExpression] = None) -> cst.Arg:

@@ -10,7 +10,8 @@ from ..names import dotted_name
 from ..rule import SAFE, UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
 from ..tables.keywords import (KERAS3_MOVES, MERGE_FUNCTIONS, MERGE_MODES, MERGE_NOTE, METHOD_KEYWORDS, OPTIMIZER_ALIASES,
                                UNIQUE_KEYWORDS, Kw, lookup)
-from ._callfix import drop_args, has_star, is_literal, keyword_names, literal, literal_expr, positional, rename_keyword
+from ._bindings import free_name, is_free
+from ._callfix import drop_args, drop_loses_comment, has_comment, has_star, is_literal, keyword_names, literal, literal_expr, positional, rename_keyword
 from ..analysis.receivers import KERAS, OTHER, ReceiverMixin
 
 # Keras 1 wrote a conv kernel as separate positional ints: Convolution2D(64, 3, 3).
@@ -19,32 +20,60 @@ KERNEL_DIMS = {"Conv2D": 2, "Convolution2D": 2, "Conv2DTranspose": 2, "Separable
 KERAS1_NAMES = ("Convolution2D", "Convolution3D")
 
 
-class _Plan:
-    """What to do with one call: the new argument list, notes, safety, imports."""
+SAFE_EDIT, UNSAFE_EDIT, INFO = "safe", "unsafe", "info"
 
-    def __init__(self, call: cst.Call) -> None:
+
+class _Plan:
+    """What to do with one call: the new argument list, notes, safety, imports.
+
+    ``mode="safe"`` builds only the safe part of the rewrite: a call with both kinds of edits is
+    reported twice, once with its safe edits (a safe fix, applied by a plain ``--fix`` and the
+    pre-commit hook) and once with everything (an unsafe fix), so safe renames are never held
+    back by an unsafe rewrite of the same call."""
+
+    def __init__(self, call: cst.Call, mode: Optional[str] = None) -> None:
         self.call = call
+        self.mode = mode
         self.args: List[cst.Arg] = list(call.args)
         self.func: cst.BaseExpression = call.func
         self.found: List[str] = []
-        self.notes: List[str] = []
+        self.notes: List[Tuple[str, str]] = []
         self.unsafe = False
+        self.safe_edits = False
         self.changed = False
+        self.blocked = False  # an edit would lose a comment, or needs a name the file uses otherwise
+        self.unsplittable = False  # the safe edits would erase what shows the unsafe problem
         self.imports: Tuple[ImportSpec, ...] = ()
+        self.removals: Tuple[ImportSpec, ...] = ()
 
-    def replace(self, old: cst.Arg, new: cst.Arg) -> None:
+    def allows(self, safe: bool) -> bool:
+        return safe or self.mode != "safe"
+
+    def note(self, text: str, kind: str = SAFE_EDIT) -> None:
+        self.notes.append((text, kind))
+
+    def edited(self, safe: bool) -> None:
+        self.changed = True
+        if safe:
+            self.safe_edits = True
+        else:
+            self.unsafe = True
+
+    def replace(self, old: cst.Arg, new: cst.Arg, safe: bool = True) -> None:
         self.args = [new if a is old else a for a in self.args]
-        self.changed = True
+        self.edited(safe)
 
-    def drop(self, old: cst.Arg) -> None:
+    def drop(self, old: cst.Arg, safe: bool = True) -> None:
+        if drop_loses_comment(self.args, [old]):
+            self.blocked = True
         self.args = drop_args(self.args, [old])
-        self.changed = True
+        self.edited(safe)
 
     def fix(self) -> Optional[Fix]:
-        if not self.changed:
+        if not self.changed or self.blocked:
             return None
         new = self.call.with_changes(func=self.func, args=self.args)
-        return Fix(UNSAFE if self.unsafe else SAFE, {self.call: new}, self.imports)
+        return Fix(UNSAFE if self.unsafe else SAFE, {self.call: new}, self.imports, self.removals)
 
 
 class RemovedArguments(ReceiverMixin, Rule):
@@ -164,7 +193,7 @@ class RemovedArguments(ReceiverMixin, Rule):
         Invalid("import keras\nopt = keras.optimizers.rmsprop(lr=0.0001, decay=1e-6)\n",
                 fixed="import keras\nfrom keras.optimizers.schedules import InverseTimeDecay\n\n"
                       "opt = keras.optimizers.RMSprop(learning_rate=InverseTimeDecay(0.0001, decay_steps=1, "
-                      "decay_rate=1e-6))\n"),
+                      "decay_rate=1e-6))\n", count=2),
         Invalid("import tensorflow as tf\nopt = tf.keras.optimizers.SGD(lr=0.1, decay=0.0, momentum=0.9)\n",
                 fixed="import tensorflow as tf\nopt = tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)\n"),
         Invalid("from keras.layers import Dense\nlayer = Dense(output_dim=64, input_dim=100, init='uniform')\n",
@@ -176,7 +205,7 @@ class RemovedArguments(ReceiverMixin, Rule):
         Invalid("from keras.layers import Convolution2D\nc = Convolution2D(64, 3, 3, border_mode='same', "
                 "dim_ordering='th')\n",
                 fixed="from keras.layers import Convolution2D\nc = Convolution2D(64, (3, 3), padding='same', "
-                      "data_format='channels_first')\n"),
+                      "data_format='channels_first')\n", count=2),
         Invalid("from keras.layers import Conv2D\nc = Conv2D(n, k[0], k[1], border_mode='valid')\n",
                 fixed="from keras.layers import Conv2D\nc = Conv2D(n, (k[0], k[1]), padding='valid')\n"),
         Invalid("from keras.layers import Conv2D\nc = Conv2D(nb_filter=8, nb_row=3, nb_col=3, subsample=(2, 2))\n",
@@ -227,13 +256,15 @@ class RemovedArguments(ReceiverMixin, Rule):
         table = lookup(qn)
         if table is None:
             return
+        self._emit(lambda mode: self._plan_call(node, qn, table, mode), _callee_text(node.func))
+
+    def _plan_call(self, node: cst.Call, qn: str, table: Dict[str, Kw], mode: Optional[str]) -> _Plan:
         last = qn.rsplit(".", 1)[1]
-        plan = _Plan(node)
+        plan = _Plan(node, mode)
         if last in OPTIMIZER_ALIASES:
             plan.found.append(f"`{last}`")
-            plan.notes.append(f"the lowercase alias `{last}` is gone: use `{OPTIMIZER_ALIASES[last]}`")
-            plan.func = _rename_callee(node.func, OPTIMIZER_ALIASES[last])
-            plan.changed = plan.func is not node.func
+            plan.note(f"the lowercase alias `{last}` is gone: use `{OPTIMIZER_ALIASES[last]}`")
+            self._rename_alias(plan, last)
         if last in KERNEL_DIMS:
             self._positional_kernel(plan, KERNEL_DIMS[last], last)
         self._keywords(plan, table)
@@ -242,17 +273,53 @@ class RemovedArguments(ReceiverMixin, Rule):
         if plan.found and qn in KERAS3_MOVES and self.ctx.target == "keras3":
             raw = self.ctx.raw_qualname(node.func) or ""
             new = KERAS3_MOVES[qn]
-            plan.notes.append(f"Keras 3 has no `{qn}` at all: use `{new}`")
+            plan.note(f"Keras 3 has no `{qn}`: use `{new}`")
             if not raw.startswith("tf_keras"):
                 plan.func = dotted_expr(new)
                 plan.imports = (ImportSpec("keras"),)
-                plan.changed = True
-        self._emit(plan, _callee_text(node.func))
+                plan.edited(True)
+                plan.blocked |= not is_free(self.ctx, "keras", "keras")
+        return plan
 
-    def _emit(self, plan: _Plan, callee: str) -> None:
+    def _rename_alias(self, plan: _Plan, last: str) -> None:
+        """``optimizers.rmsprop(...)`` -> ``optimizers.RMSprop(...)``; for the imported alias
+        (``from keras.optimizers import rmsprop``) the class is imported under a free name and the
+        alias import goes once nothing uses it."""
+        new = OPTIMIZER_ALIASES[last]
+        func = plan.call.func
+        if isinstance(func, cst.Attribute):
+            plan.func = func.with_changes(attr=cst.Name(new))
+            plan.edited(True)
+            return
+        raw = self.ctx.raw_qualname(func) if isinstance(func, cst.Name) else None
+        if raw is None or not raw.endswith("." + last):
+            return
+        module = raw[: -len(last) - 1]
+        local = free_name(self.ctx, (new, "Keras" + new), f"{module}.{new}")
+        if local is None:
+            plan.blocked = True
+            return
+        plan.func = cst.Name(local)
+        plan.imports = (ImportSpec(module, new, None if local == new else local),)
+        user_local = func.value  # type: ignore[union-attr]
+        plan.removals = (ImportSpec(module, last, None if user_local == last else user_local),)
+        plan.edited(True)
+
+    def _emit(self, build, callee: str) -> None:
+        """Report a call's plan; one with safe and unsafe edits is split (see ``_Plan``)."""
+        plan = build(None)
         if not plan.found:
             return
-        detail = "; ".join(dict.fromkeys(plan.notes))
+        if plan.unsafe and plan.safe_edits and not plan.unsplittable:
+            safe = build("safe")
+            if safe.found and safe.changed:
+                self._report(safe, callee, (SAFE_EDIT, INFO))
+                self._report(plan, callee, (UNSAFE_EDIT,))
+                return
+        self._report(plan, callee, (SAFE_EDIT, UNSAFE_EDIT, INFO))
+
+    def _report(self, plan: _Plan, callee: str, kinds) -> None:
+        detail = "; ".join(dict.fromkeys(text for text, kind in plan.notes if kind in kinds))
         self.report(plan.call, self.message.format(callee=callee, detail=detail), plan.fix())
 
     def _keywords(self, plan: _Plan, table: Dict[str, Kw]) -> None:
@@ -265,13 +332,18 @@ class RemovedArguments(ReceiverMixin, Rule):
             kw = table.get(old)
             if kw is None or target not in kw.targets or old == "decay" and "decay" not in table:
                 continue
-            plan.found.append(f"`{old}`")
             if old == "decay":
+                if plan.allows(False) or _zero(arg):
+                    plan.found.append(f"`{old}`")
                 continue  # _decay
             if kw.new is not None:
-                plan.notes.append(f"`{old}=` is now `{kw.new}=`")
+                if not plan.allows(kw.safe):
+                    continue
+                plan.found.append(f"`{old}`")
+                plan.note(f"`{old}=` is now `{kw.new}=`{self._ignored_note(old)}",
+                          SAFE_EDIT if kw.safe else UNSAFE_EDIT)
                 if kw.new in present:
-                    plan.notes.append(f"(`{kw.new}=` is also given: remove one)")
+                    plan.note(f"(`{kw.new}=` is also given: remove one)", INFO)
                     plan.changed = False
                     plan.found.append("!conflict")
                     continue
@@ -279,23 +351,29 @@ class RemovedArguments(ReceiverMixin, Rule):
                 if kw.values is not None:
                     lit = literal(arg.value)
                     if not is_literal(lit) or lit not in kw.values:
-                        plan.notes.append(f"(convert the `{old}` value by hand: {kw.values})")
+                        plan.note(f"(convert the `{old}` value by hand: {kw.values})", INFO)
                         continue
                     value = literal_expr(kw.values[lit], arg.value)
-                plan.replace(arg, rename_keyword(arg, kw.new, value))
-                plan.unsafe |= not kw.safe
+                plan.replace(arg, rename_keyword(arg, kw.new, value), kw.safe)
             else:
-                plan.notes.append(f"`{old}=` was removed: {kw.note}" if kw.note else f"`{old}=` was removed")
+                lit = literal(arg.value)
+                safe_drop = kw.drop == "literal" and is_literal(lit) and lit in kw.drop_values
+                if not plan.allows(safe_drop):
+                    continue
+                plan.found.append(f"`{old}`")
+                text = f"`{old}=` was removed: {kw.note}" if kw.note else f"`{old}=` was removed"
                 if kw.drop == "always":
+                    plan.note(text, UNSAFE_EDIT)
+                    plan.drop(arg, safe=False)
+                elif safe_drop:
+                    plan.note(text, SAFE_EDIT)
                     plan.drop(arg)
-                    plan.unsafe = True
-                elif kw.drop == "literal":
-                    lit = literal(arg.value)
-                    if is_literal(lit) and lit in kw.drop_values:
-                        plan.drop(arg)
+                else:
+                    plan.note(text, INFO)
         if "!conflict" in plan.found:
             plan.args = list(plan.call.args)
             plan.changed = False
+            plan.unsafe = plan.safe_edits = False
             plan.func = plan.call.func
             plan.found.remove("!conflict")
             return
@@ -308,6 +386,8 @@ class RemovedArguments(ReceiverMixin, Rule):
             row, col = by_name["nb_row"], by_name["nb_col"]
             kernel = cst.Tuple([cst.Element(row.value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
                                 cst.Element(col.value)])
+            if has_comment(row) or has_comment(col):
+                plan.blocked = True
             plan.replace(row, rename_keyword(row, "kernel_size", kernel))
             plan.drop(col)
 
@@ -319,67 +399,74 @@ class RemovedArguments(ReceiverMixin, Rule):
         keras1_marker = last in KERAS1_NAMES or any(
             k in ("border_mode", "subsample", "nb_filter", "init", "dim_ordering", "W_regularizer")
             for k in keyword_names(plan.call))
-        if not keras1_marker:
+        if not keras1_marker or not plan.allows(False):
             return
         parts = pos[1:]
         if isinstance(parts[0].value, (cst.Tuple, cst.List)):
             return  # already a kernel tuple: the next number really is the strides
         plan.found.append("positional kernel")
-        plan.notes.append(f"Keras 1's `{last}(filters, {', '.join(['size'] * dims)})` is now "
-                          f"`{last}(filters, ({', '.join(['size'] * dims)}))`: the extra positional numbers "
-                          "are read as strides today")
+        plan.note(f"Keras 1's `{last}(filters, {', '.join(['size'] * dims)})` is now "
+                  f"`{last}(filters, ({', '.join(['size'] * dims)}))`: today the extra numbers are strides",
+                  UNSAFE_EDIT)
+        if any(has_comment(p) for p in parts[:-1]):
+            plan.blocked = True  # the numbers' commas carry comments the tuple would lose
+        # Conv2D(n, 3, 3, border_mode=...) is Keras 1 only by its keywords: renaming them alone
+        # would leave a kernel read as strides that nothing reports any more
+        plan.unsplittable = last not in KERAS1_NAMES
         elements = [cst.Element(p.value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
                     for p in parts[:-1]] + [cst.Element(parts[-1].value)]
         first = parts[0].with_changes(value=cst.Tuple(elements), comma=parts[-1].comma)
         plan.args = [first if a is parts[0] else a for a in plan.args if not any(a is p for p in parts[1:])]
-        plan.changed = True
-        plan.unsafe = True
+        plan.edited(False)
 
     def _decay(self, plan: _Plan) -> None:
         decay = next((a for a in plan.args if a.keyword is not None and a.keyword.value == "decay"), None)
         if decay is None:
             return
-        lit = literal(decay.value)
-        if is_literal(lit) and lit == 0:
-            plan.notes.append("`decay=0` does nothing: drop it")
+        if _zero(decay):
+            plan.note("`decay=0` does nothing: drop it")
             plan.drop(decay)
             return
-        plan.notes.append(
-            "`decay=` was removed (Keras 3 ignores it with a warning, tf-keras raises): use "
-            "`learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`, the same formula")
+        if not plan.allows(False):
+            return
+        plan.note("`decay=` was removed: use `learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`",
+                  UNSAFE_EDIT)
         lr = next((a for a in plan.args if a.keyword is not None and a.keyword.value == "learning_rate"), None)
         if lr is None or isinstance(lr.value, cst.Call):
             return
         raw = self.ctx.raw_qualname(plan.call.func) or "keras"
         module = keras_root(raw) + ".optimizers.schedules"
-        schedule = cst.Call(cst.Name("InverseTimeDecay"), args=[
+        local = free_name(self.ctx, ("InverseTimeDecay", "KerasInverseTimeDecay"), f"{module}.InverseTimeDecay")
+        if local is None:
+            plan.blocked = True
+            return
+        schedule = cst.Call(cst.Name(local), args=[
             cst.Arg(lr.value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
             _kwarg("decay_steps", cst.Integer("1"), comma=True),
             _kwarg("decay_rate", decay.value),
         ])
-        plan.replace(lr, lr.with_changes(value=schedule))
-        plan.drop(decay)
-        plan.unsafe = True
-        plan.imports = (ImportSpec(module, "InverseTimeDecay"),)
+        plan.replace(lr, lr.with_changes(value=schedule), safe=False)
+        plan.drop(decay, safe=False)
+        plan.imports = plan.imports + (ImportSpec(module, "InverseTimeDecay", None if local == "InverseTimeDecay" else local),)
 
     # -- merge ------------------------------------------------------------------------------
     def _merge(self, node: cst.Call) -> None:
-        plan = _Plan(node)
+        self._emit(lambda mode: self._plan_merge(node, mode), _callee_text(node.func))
+
+    def _plan_merge(self, node: cst.Call, mode_: Optional[str]) -> _Plan:
+        plan = _Plan(node, mode_)
         plan.found.append("merge")
-        plan.notes.append(MERGE_NOTE)
-        callee = _callee_text(node.func)
+        plan.note(MERGE_NOTE, INFO)
         mode_arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == "mode"), None)
         mode = "sum" if mode_arg is None else literal(mode_arg.value)
         entry = MERGE_MODES.get(mode) if isinstance(mode, str) else None
         pos = positional(node)
         allowed = {"mode", "name", "inputs"} | ({entry.axis_keyword[0]} if entry and entry.axis_keyword else set())
         if entry is None or has_star(node) or len(pos) > 1 or any(k not in allowed for k in keyword_names(node)):
-            self._emit(plan, callee)
-            return
+            return plan
         axis_old = entry.axis_keyword[0] if entry.axis_keyword else None
         if entry.needs_axis and axis_old not in keyword_names(node):
-            self._emit(plan, callee)
-            return
+            return plan
         for arg in list(plan.args):
             if arg.keyword is None:
                 continue
@@ -390,19 +477,25 @@ class RemovedArguments(ReceiverMixin, Rule):
         func = node.func
         if isinstance(func, cst.Attribute):
             if self.ctx.qualname(func.value) != "keras.layers":
-                self._emit(plan, callee)
-                return
+                plan.changed = False
+                return plan
             plan.func = func.with_changes(attr=cst.Name(entry.function))
         elif isinstance(func, cst.Name):
             raw = self.ctx.raw_qualname(func) or "keras.layers.merge"
-            plan.func = cst.Name(entry.function)
-            plan.imports = (ImportSpec(keras_root(raw) + ".layers", entry.function),)
+            module = keras_root(raw) + ".layers"
+            # the function's name must not mean anything else in the file (a local `add`)
+            local = free_name(self.ctx, (entry.function, "keras_" + entry.function), f"{module}.{entry.function}")
+            if local is None:
+                plan.changed = False
+                return plan
+            plan.func = cst.Name(local)
+            plan.imports = (ImportSpec(module, entry.function, None if local == entry.function else local),)
         else:
-            self._emit(plan, callee)
-            return
-        plan.changed = True
-        plan.notes[0] = f"Keras 1's `merge(..., mode={mode!r})` is gone: use `{entry.function}`"
-        self._emit(plan, callee)
+            plan.changed = False
+            return plan
+        plan.edited(True)
+        plan.notes[0] = (f"Keras 1's `merge(..., mode={mode!r})` is gone: use `{entry.function}`", INFO)
+        return plan
 
     # -- Model methods (decided once the whole file has been seen) ------------------------------
     def leave_Module(self, node: cst.Module) -> None:
@@ -421,9 +514,22 @@ class RemovedArguments(ReceiverMixin, Rule):
                 if not used or self.defines_function(method):
                     continue
                 table = {k: table[k] for k in used}
-            plan = _Plan(call)
-            self._keywords(plan, table)
-            self._emit(plan, _callee_text(call.func))
+            self._emit(lambda mode, call=call, table=table: self._method_plan(call, table, mode),
+                       _callee_text(call.func))
+
+    def _method_plan(self, call: cst.Call, table: Dict[str, Kw], mode: Optional[str]) -> _Plan:
+        plan = _Plan(call, mode)
+        self._keywords(plan, table)
+        return plan
+
+    def _ignored_note(self, old: str) -> str:
+        """tf-keras's optimizers accept ``lr=`` and ignore it (measured on tf-keras 2.21.0)."""
+        return " (tf-keras accepts `lr=` and silently ignores it)" if old == "lr" and self.ctx.target == "tf-keras" else ""
+
+
+def _zero(arg: cst.Arg) -> bool:
+    lit = literal(arg.value)
+    return is_literal(lit) and lit == 0
 
 
 def _kwarg(name: str, value: cst.BaseExpression, comma: bool = False) -> cst.Arg:
@@ -431,12 +537,6 @@ def _kwarg(name: str, value: cst.BaseExpression, comma: bool = False) -> cst.Arg
                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                          whitespace_after=cst.SimpleWhitespace("")),
                    comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if comma else cst.MaybeSentinel.DEFAULT)
-
-
-def _rename_callee(func: cst.BaseExpression, new: str) -> cst.BaseExpression:
-    if isinstance(func, cst.Attribute):
-        return func.with_changes(attr=cst.Name(new))
-    return func  # an imported alias (`from keras.optimizers import rmsprop`): the import is KL402's
 
 
 def _callee_text(func: cst.BaseExpression) -> str:
