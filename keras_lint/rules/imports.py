@@ -56,8 +56,8 @@ class ObtainInputShape(Rule):
 
     code = "KL401"
     name = "removed-obtain-input-shape"
-    message = ("`_obtain_input_shape` was removed from `imagenet_utils` in Keras 2.2.2 (ImportError); it is "
-               "private: import `obtain_input_shape` from `{module}` or copy it into your project")
+    message = ("`_obtain_input_shape` left `imagenet_utils` in Keras 2.2.2 (ImportError); import the private "
+               "`{module}.obtain_input_shape`")
     fix_safety = SAFE
     triggers = ("_obtain_input_shape",)
 
@@ -142,8 +142,15 @@ class MovedImport(Rule):
     access (`keras.layers.core.Dense`).
 
     ## Why is this bad?
-    These modules do not exist in Keras 2.4+, tf-keras or Keras 3, so the import fails with
-    `ModuleNotFoundError` before your model is even built (seeds 000, 001, 003).
+    These modules exist in neither Keras 3 nor tf-keras 2.21, so the import fails with
+    `ModuleNotFoundError` before your model is even built (seeds 000, 001, 003). When they left,
+    checked in the downloaded wheels: `keras.engine.topology` is in keras 2.4.3 and not in 2.6.0;
+    `keras.backend.tensorflow_backend` and `keras.legacy` are in 2.4.0 and not in 2.4.3;
+    `keras.engine`, `keras.layers.core`, `keras.utils.np_utils` and `keras.utils.generic_utils`
+    are still in keras 2.12.0 (the source of tf.keras 2.12) but not in tf-keras 2.21 or Keras 3;
+    `keras.utils.visualize_util` is in none of 2.2.0-2.12.0 (Keras 1 only). A name the table
+    does not know (`from keras.layers.merge import _Merge`) is reported as having no checked new
+    home.
 
     ## Example
     ```python
@@ -176,7 +183,7 @@ class MovedImport(Rule):
 
     code = "KL402"
     name = "moved-keras-import"
-    message = "`{old}` does not exist any more: {note}"
+    message = "`{old}` no longer exists: {note}"
     fix_safety = SAFE
 
     VALID = [
@@ -218,10 +225,12 @@ class MovedImport(Rule):
         Invalid("import tensorflow as tf\nx = tf.keras.layers.experimental.preprocessing.Rescaling(1 / 255.0)\n",
                 line=2, fixed="import tensorflow as tf\nx = tf.keras.layers.Rescaling(1 / 255.0)\n"),
         Invalid("from keras.engine.saving import load_model\n"),
+        # a private name with no public home: said so, no fix
+        Invalid("from keras.layers.merge import _Merge\n"),
     ]
 
     def _message(self, old: str, entry: Optional[MovedModule]) -> str:
-        note = entry.note if entry else "keras.engine and keras.legacy were removed in Keras 2.4"
+        note = entry.note if entry else "keras.engine and keras.legacy are in neither Keras 3 nor tf-keras"
         return self.message.format(old=old, note=note)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
@@ -241,7 +250,12 @@ class MovedImport(Rule):
             if moves:
                 target, replacement = split_import_from(node, self.ctx.parent(), moves)
                 fix = Fix(SAFE, {target: replacement})
-            self.report(node, self._message(raw, entry), fix)  # type: ignore[arg-type]
+            message = self._message(raw, entry)  # type: ignore[arg-type]
+            # a name the table does not know (`_Merge`): do not imply it is at the new home
+            unknown = [a.evaluated_name for a in node.names if a.evaluated_name not in entry.names]
+            if unknown:
+                message += f" (`{unknown[0]}`{' etc.' if len(unknown) > 1 else ''} has no checked new home)"
+            self.report(node, message, fix)
             # names with no replacement get their own finding (they stay after the fix)
             for alias in node.names:
                 if alias.evaluated_name in entry.names and entry.names[alias.evaluated_name] is None and moves:

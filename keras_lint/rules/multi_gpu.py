@@ -30,8 +30,11 @@ class MultiGpuModel(Rule):
     `import keras.utils.multi_gpu_utils`, `keras.utils.multi_gpu_model(model, gpus=2)`.
 
     ## Why is this bad?
-    `multi_gpu_model` was deprecated in TF 2.0 and removed in TF 2.4 / Keras 2.4: the import
-    fails on Keras 3 and tf-keras alike (`ImportError: cannot import name 'multi_gpu_model'`).
+    `multi_gpu_model` was deprecated in TF 2.0 and left the public API: the import fails on
+    Keras 3 and tf-keras alike (`ImportError: cannot import name 'multi_gpu_model'`, measured on
+    TF 2.21). Checked in the wheels: Keras 2.4.0's `keras.utils.multi_gpu_utils` only re-exports
+    `tensorflow.keras.utils.multi_gpu_model`, and the public `tf.keras.utils` API of the keras
+    2.6.0 wheel (TF 2.6) no longer lists it (its private module still defines it).
     Seed 002 found it unreliable even when it existed; `tf.distribute.MirroredStrategy` replaced
     it, and with it the model itself is the multi-GPU model (no separate wrapper to save or
     reload, seed 003's workaround).
@@ -67,7 +70,7 @@ class MultiGpuModel(Rule):
 
     code = "KL203"
     name = "multi-gpu-model"
-    message = ("`{name}` was removed in TF 2.4 / Keras 2.4 (ImportError); create and compile the model inside "
+    message = ("`{name}` no longer exists (ImportError); build and compile the model inside "
                "`with tf.distribute.MirroredStrategy().scope():` instead")
     triggers = ("multi_gpu",)
 

@@ -48,6 +48,11 @@ class TF1Api(Rule):
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)
     ```
+    For the session configuration: `gpu_options.allow_growth` →
+    `tf.config.experimental.set_memory_growth(gpu, True)`; a memory limit
+    (`per_process_gpu_memory_fraction`) → `tf.config.set_logical_device_configuration(gpu,
+    [tf.config.LogicalDeviceConfiguration(memory_limit=...)])`; `allow_soft_placement` →
+    `tf.config.set_soft_device_placement(True)`.
     or, mechanically, `tf.compat.v1.ConfigProto()` and `tf.compat.v1.Session(config=config)`.
 
     ## Fix safety
@@ -66,7 +71,7 @@ class TF1Api(Rule):
 
     code = "KL405"
     name = "tf1-only-api"
-    message = "`{used}` exists only as `tf.compat.v1.{name}` in TF 2 (AttributeError): {guidance}"
+    message = "`{used}` is `tf.compat.v1.{name}` in TF 2 (AttributeError); {guidance}"
     fix_safety = SAFE
     triggers = ("tensorflow",)
 

@@ -46,43 +46,43 @@ _ENGINE = {
 }
 
 MOVED_MODULES: Dict[str, MovedModule] = {m.old: m for m in (
-    MovedModule("keras.engine", "keras.engine was removed in Keras 2.4; Layer and InputSpec are in keras.layers, "
-                "Model in keras.models", _ENGINE),
-    MovedModule("keras.engine.topology", "keras.engine.topology was removed in Keras 2.2; Layer and InputSpec are "
-                "in keras.layers, get_source_inputs in keras.utils", _ENGINE),
-    MovedModule("keras.engine.base_layer", "keras.engine.base_layer is gone; use keras.layers.Layer",
+    # Notes are checked against the wheels (keras 2.2.0-2.12.0 downloaded, keras 3.15.1 and tf-keras
+    # 2.21.0 installed): keras.engine is in every Keras 2 wheel up to 2.12 (tf.keras's own source)
+    # and in neither pinned stack; keras.engine.topology is in 2.4.3, not in 2.6.0.
+    MovedModule("keras.engine", "a private module, not in Keras 3 or tf-keras; use keras.layers (Layer, InputSpec), "
+                "keras.models.Model", _ENGINE),
+    MovedModule("keras.engine.topology", "it last shipped in Keras 2.4; use keras.layers (Layer, InputSpec)",
+                _ENGINE),
+    MovedModule("keras.engine.base_layer", "a private module, not in Keras 3 or tf-keras; use keras.layers.Layer",
                 _same("keras.layers", "Layer", "InputSpec")),
-    MovedModule("keras.engine.training", "keras.engine.training is gone; use keras.models.Model",
+    MovedModule("keras.engine.training", "a private module, not in Keras 3 or tf-keras; use keras.models.Model",
                 _same("keras.models", "Model")),
-    MovedModule("keras.layers.core", "keras.layers.core is gone; its layers are in keras.layers",
+    MovedModule("keras.layers.core", "use keras.layers",
                 _same("keras.layers", *_CORE), module_alias="keras.layers"),
-    MovedModule("keras.layers.merge", "keras.layers.merge is gone; its layers and functions are in keras.layers",
+    MovedModule("keras.layers.merge", "use keras.layers (Concatenate, Add, concatenate, ...)",
                 _same("keras.layers", *_MERGE), module_alias="keras.layers",
-                keras1_function="Keras 1's merge(..., mode=...) was removed: call concatenate/add/multiply/... "
-                "(KL403 rewrites the calls; the import is then removed)"),
-    MovedModule("keras.utils.np_utils", "keras.utils.np_utils is gone; use keras.utils",
+                keras1_function="Keras 1's merge(..., mode=...) is gone: call concatenate, add, ... (KL403 "
+                "rewrites the calls)"),
+    MovedModule("keras.utils.np_utils", "use keras.utils",
                 _same("keras.utils", "to_categorical", "normalize"), module_alias="keras.utils"),
-    MovedModule("keras.utils.visualize_util", "keras.utils.visualize_util is gone; use keras.utils.plot_model",
+    MovedModule("keras.utils.visualize_util", "use keras.utils.plot_model",
                 {"plot": ("keras.utils", "plot_model"), "model_to_dot": ("keras.utils", "model_to_dot")}),
-    MovedModule("keras.utils.generic_utils", "keras.utils.generic_utils is gone; use keras.utils",
+    MovedModule("keras.utils.generic_utils", "use keras.utils",
                 _same("keras.utils", "get_custom_objects", "custom_object_scope", "CustomObjectScope",
                       "serialize_keras_object", "deserialize_keras_object", "Progbar"),
                 module_alias="keras.utils"),
-    MovedModule("keras.layers.advanced_activations", "keras.layers.advanced_activations is gone; its layers are "
-                "in keras.layers (ThresholdedReLU was removed in Keras 3: use ReLU(threshold=...))",
+    MovedModule("keras.layers.advanced_activations", "use keras.layers (Keras 3 has no ThresholdedReLU: "
+                "ReLU(threshold=...))",
                 {**_same("keras.layers", "LeakyReLU", "PReLU", "ELU", "Softmax", "ReLU"), "ThresholdedReLU": None}),
-    MovedModule("keras.backend.tensorflow_backend", "keras.backend.tensorflow_backend is gone; sessions do not exist "
-                "in TF 2 (for GPU memory use tf.config.experimental.set_memory_growth; on tf-keras "
-                "tf.compat.v1.keras.backend.set_session still exists)",
+    MovedModule("keras.backend.tensorflow_backend", "TF 2 has no sessions; use "
+                "tf.config.experimental.set_memory_growth (see `keras-lint rule KL402`)",
                 {**_same("keras.backend", "clear_session"), "set_session": None, "get_session": None}),
-    MovedModule("keras.legacy.interfaces", "keras.legacy.interfaces is gone; drop the legacy_* decorators "
-                "(they only converted Keras 1 argument names)",
+    MovedModule("keras.legacy.interfaces", "drop the legacy_* decorators (they only converted Keras 1 "
+                "argument names)",
                 {}),
-    MovedModule("keras.wrappers.scikit_learn", "keras.wrappers.scikit_learn is gone; Keras 3 has "
-                "keras.wrappers.SKLearnClassifier/SKLearnRegressor (they take model=, not build_fn=), "
-                "or use the scikeras package", {"KerasClassifier": None, "KerasRegressor": None}),
-    MovedModule("keras.layers.experimental.preprocessing", "the preprocessing layers left "
-                "layers.experimental.preprocessing in TF 2.6; they are in keras.layers",
+    MovedModule("keras.wrappers.scikit_learn", "use keras.wrappers.SKLearnClassifier/SKLearnRegressor "
+                "(model=, not build_fn=) or scikeras", {"KerasClassifier": None, "KerasRegressor": None}),
+    MovedModule("keras.layers.experimental.preprocessing", "use keras.layers (only tf-keras still has it)",
                 _same("keras.layers", *_PREPROCESSING), module_alias="keras.layers", alive_on_tf_keras=True),
 )}
 
