@@ -81,4 +81,4 @@ def test_target_option_from_config(tmp_path):
     assert "tf_keras.src.applications.imagenet_utils" in out
     (tmp_path / "setup.cfg").write_text("[flake8]\nselect = KL\n")
     out = run("flake8", "sample.py", cwd=tmp_path).stdout.decode()
-    assert "`keras.src.applications.imagenet_utils`" in out
+    assert "`keras.src.applications.imagenet_utils.obtain_input_shape`" in out

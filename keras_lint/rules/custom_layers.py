@@ -835,9 +835,7 @@ class GetOutputShapeFor(Rule):
 
     code = "KL303"
     name = "keras1-get-output-shape-for"
-    message = ("`get_output_shape_for` is the Keras 1 name: Keras 2 and 3 never call it, so this shape is "
-               "ignored (and Keras 3 wrappers such as TimeDistributed raise NotImplementedError); rename it "
-               "`compute_output_shape`")
+    message = "`get_output_shape_for` is the Keras 1 name: Keras 2 and 3 never call it; rename it `compute_output_shape`"
     fix_safety = UNSAFE
     triggers = ("get_output_shape_for",)
 

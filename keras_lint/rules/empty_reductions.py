@@ -414,9 +414,8 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
 
     code = "KL601"
     name = "argmax-over-empty-axis"
-    message = ("`{func}` reduces axis {axis} of `{operand}`, whose length comes from {origin} and can be zero "
-               "(InvalidArgumentError: Reduction axis {axis} is empty); pad one entry that cannot win first, "
-               "{pad}, or check `tf.shape(...)[{axis}] > 0`")
+    message = ("`{func}` over axis {axis} of `{operand}`, which can be empty ({origin}): InvalidArgumentError; "
+               "pad first (`keras-lint rule KL601`)")
     triggers = ("argmax", "argmin")
 
     VALID = [
@@ -559,9 +558,7 @@ class ShapeIntFloatMix(DeferredScopes, Rule):
 
     code = "KL602"
     name = "shape-int-float-mix"
-    message = ("`{shape}` is int32 (from tf.shape/tf.size) and `{other}` is a float: TensorFlow does not promote "
-               "(TypeError: Cannot convert ... to EagerTensor of dtype int32); cast the float side, "
-               "`tf.cast(..., tf.int32)`, or the shape side to float")
+    message = "`{shape}` is int32 and `{other}` is a float: TF does not promote them (TypeError); `tf.cast` one side"
     fix_safety = UNSAFE
     triggers = ("shape", "size")
 

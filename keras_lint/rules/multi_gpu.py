@@ -70,8 +70,8 @@ class MultiGpuModel(Rule):
 
     code = "KL203"
     name = "multi-gpu-model"
-    message = ("`{name}` no longer exists (ImportError); build and compile the model inside "
-               "`with tf.distribute.MirroredStrategy().scope():` instead")
+    message = ("`{name}` no longer exists (ImportError); build and compile the model in "
+               "`tf.distribute.MirroredStrategy().scope()`")
     triggers = ("multi_gpu",)
 
     VALID = [

@@ -361,7 +361,7 @@ class RemovedArguments(ReceiverMixin, Rule):
                 if not plan.allows(safe_drop):
                     continue
                 plan.found.append(f"`{old}`")
-                text = f"`{old}=` was removed: {kw.note}" if kw.note else f"`{old}=` was removed"
+                text = f"`{old}=` is gone: {kw.note}" if kw.note else f"`{old}=` is gone"
                 if kw.drop == "always":
                     plan.note(text, UNSAFE_EDIT)
                     plan.drop(arg, safe=False)
@@ -429,7 +429,7 @@ class RemovedArguments(ReceiverMixin, Rule):
             return
         if not plan.allows(False):
             return
-        plan.note("`decay=` was removed: use `learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`",
+        plan.note("`decay=` is gone: use `learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`",
                   UNSAFE_EDIT)
         lr = next((a for a in plan.args if a.keyword is not None and a.keyword.value == "learning_rate"), None)
         if lr is None or isinstance(lr.value, cst.Call):

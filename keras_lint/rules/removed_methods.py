@@ -8,7 +8,7 @@ import libcst as cst
 from ..names import dotted_name
 from ..rule import SAFE, UNSAFE, Fix, Invalid, Rule, Valid
 from ..tables.keywords import GENERATOR_QUEUE, KERAS1_GENERATOR
-from ._callfix import drop_args, has_star, positional, rename_keyword, statement_of, tensorflow_alias
+from ._callfix import drop_args, drop_loses_comment, has_star, positional, rename_keyword, statement_of, tensorflow_alias
 from ..analysis.receivers import KERAS, OTHER, ReceiverMixin
 
 # generator method -> (new method, the old positional parameters after the generator, in order)
@@ -194,9 +194,8 @@ class RemovedMethods(ReceiverMixin, Rule):
 
     def _session(self, node: cst.Call, qn: str) -> None:
         name = qn.rsplit(".", 1)[1]
-        detail = (f"`keras.backend.{name}` is gone: TF 2 has no sessions (configure GPUs with "
-                  "`tf.config.experimental.set_memory_growth`; on tf-keras `tf.compat.v1.keras.backend."
-                  f"{name}` still exists)")
+        detail = (f"`keras.backend.{name}` is gone: TF 2 has no sessions (`tf.compat.v1.keras.backend.{name}` "
+                  "on tf-keras)")
         fix = None
         tf, imports = tensorflow_alias(self.ctx)
         if self.ctx.target == "tf-keras" and tf is not None:
@@ -219,8 +218,7 @@ class RemovedMethods(ReceiverMixin, Rule):
             if kind == OTHER or (kind != KERAS and self.defines_function(name)):
                 continue
             if name in PRIVATE_METHODS:
-                detail = (f"`{name}` is gone (TF 2 builds the predict/train functions lazily, and they are "
-                          "thread-safe): remove the call")
+                detail = f"`{name}` is gone (TF 2 builds these functions lazily, thread-safe): remove the call"
                 fix = Fix(UNSAFE, {stmt: removal}) if stmt is not None else None  # type: ignore[dict-item]
                 self.report(call, detail, fix)
             else:
@@ -228,8 +226,7 @@ class RemovedMethods(ReceiverMixin, Rule):
 
     def _generator(self, call: cst.Call, name: str) -> None:
         new_name, positional_names = GENERATOR_METHODS[name]
-        notes = [f"`{name}` is gone in Keras 3 (deprecated since Keras 2.1): `{new_name}` takes generators "
-                 "and `keras.utils.PyDataset`s"]
+        notes = [f"`{name}` is gone in Keras 3: `{new_name}` takes generators and `keras.utils.PyDataset`s"]
         args = list(call.args)
         fixable, unsafe = not has_star(call), False
         pos = positional(call)
@@ -257,6 +254,7 @@ class RemovedMethods(ReceiverMixin, Rule):
             queue = GENERATOR_QUEUE.get(kw)
             if queue is not None and self.ctx.target in queue.targets:
                 notes.append(queue.note)
+                fixable = fixable and not drop_loses_comment(args, [arg])
                 args = drop_args(args, [arg])
                 unsafe = True
         fix = None

@@ -132,7 +132,7 @@ class TF1Api(Rule):
         if not names:
             return
         target, replacement = split_import_from(node, self.ctx.parent(), {n: ("tensorflow.compat.v1", n) for n in names})
-        guidance = "; ".join(dict.fromkeys(TF1_ONLY[n] for n in names))
+        guidance = TF1_ONLY[names[0]]  # the first name's; `keras-lint rule KL405` has the rest
         used = ", ".join(f"tensorflow.{n}" for n in names)
         self.report(node, self.message.format(used=used, name=names[0] if len(names) == 1 else "*", guidance=guidance),
                     Fix(SAFE, {target: replacement}))

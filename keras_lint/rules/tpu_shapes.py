@@ -79,8 +79,7 @@ class WhereWithoutBranches(Rule):
 
     code = "KL501"
     name = "where-without-branches"
-    message = ("`{func}(cond)` returns a data-dependent number of indices, which TPU cannot compile; "
-               "use a mask: `{func}(cond, x, {zeros}(x))`")
+    message = "`{func}(cond)` has a data-dependent shape TPU cannot compile; use a mask: `{func}(cond, x, {zeros}(x))`"
     triggers = ("where",)
 
     VALID = [
@@ -191,7 +190,7 @@ class DataDependentShape(Rule):
 
     code = "KL502"
     name = "data-dependent-shape"
-    message = "`{func}` {why}: its output shape depends on the data, which TPU/XLA cannot compile; use a mask or a padded, fixed-size form"
+    message = "`{func}` {why}: a data-dependent shape TPU cannot compile; use a mask or a fixed-size form"
     default_enabled = False
 
     VALID = [
@@ -270,11 +269,9 @@ class WhereBranchMismatch(DeferredScopes, Rule):
 
     code = "KL503"
     name = "where-branch-mismatch"
-    message = ("`tf.where` branches cannot agree: {why}; cast one branch (`tf.cast(..., {dtype})`) so x and y "
-               "have the same dtype")
-    message_v1 = ("`tf.compat.v1.where` does not broadcast a Python scalar branch (InvalidArgumentError: inputs to "
-                  "Select must have the same size and shape); use TF 2 `tf.where`, which broadcasts, or "
-                  "`tf.fill(tf.shape(x), value)`")
+    message = "`tf.where` branches cannot agree: {why}; `tf.cast` one branch (e.g. to {dtype})"
+    message_v1 = ("`tf.compat.v1.where` does not broadcast a scalar branch (InvalidArgumentError); use TF 2 "
+                  "`tf.where` or `tf.fill(tf.shape(x), value)`")
     triggers = ("where",)
 
     VALID = [
@@ -388,8 +385,8 @@ def _python_scalar(expr: cst.BaseExpression) -> bool:
 def _mismatch(a: Optional[str], b: Optional[str]) -> Optional[Tuple[str, str]]:
     pair = {a, b}
     if pair == {INT, PYFLOAT}:
-        return "a float literal against an integer tensor (TypeError: Cannot convert ... to EagerTensor of dtype int32)", "tf.float32"
+        return "a float literal against an int tensor (TypeError)", "tf.float32"
     if pair == {INT, FLOAT}:
-        return "an integer tensor against a float value (InvalidArgumentError in SelectV2 / TypeError)", "tf.float32"
+        return "an int tensor against a float (InvalidArgumentError)", "tf.float32"
     return None
 

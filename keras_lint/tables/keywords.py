@@ -73,8 +73,8 @@ _CONV_ND = {
     "dim_ordering": _DIM_ORDERING,
 }
 CONV2D = {**_CONV_ND,
-          "nb_row": Kw(None, "`nb_row`/`nb_col` became one `kernel_size=(rows, cols)` argument"),
-          "nb_col": Kw(None, "`nb_row`/`nb_col` became one `kernel_size=(rows, cols)` argument")}
+          "nb_row": Kw(None, "use `kernel_size=(rows, cols)`"),
+          "nb_col": Kw(None, "use `kernel_size=(rows, cols)`")}
 CONV3D = {**_CONV_ND,
           **{k: Kw(None, "`kernel_dim1..3` became one `kernel_size=(d1, d2, d3)` argument")
              for k in ("kernel_dim1", "kernel_dim2", "kernel_dim3")}}
@@ -84,14 +84,12 @@ POOL_ND = {**_renames(("border_mode", "padding")), "dim_ordering": _DIM_ORDERING
 DATA_FORMAT_ONLY = {"dim_ordering": _DIM_ORDERING}
 BATCHNORM = {
     **_renames(("beta_init", "beta_initializer"), ("gamma_init", "gamma_initializer")),
-    "mode": Kw(None, "BatchNormalization lost `mode` in Keras 2: mode=0 is the only behaviour left (drop it); "
-                     "for mode=1 (per-sample) use `LayerNormalization`", drop="literal", drop_values=(0,)),
+    "mode": Kw(None, "mode=0 is the only behaviour left; for mode=1 use `LayerNormalization`",
+               drop="literal", drop_values=(0,)),
 }
 OPTIMIZER = {
     "lr": Kw("learning_rate", deprecated_on=("tf-keras",)),
-    "decay": Kw(None, "optimizers lost `decay` (Keras 3 ignores it with a warning, tf-keras raises): "
-                      "pass `learning_rate=keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, "
-                      "decay_rate=decay)`, which is the same formula"),
+    "decay": Kw(None, "use `learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)`"),
 }
 MODEL = _renames(("input", "inputs"), ("output", "outputs"))
 
@@ -132,8 +130,7 @@ KEYWORDS: Dict[str, Dict[str, Kw]] = {
     "keras.models.Model": MODEL,
     "keras.backend.expand_dims": _renames(("dim", "axis")),
     "keras.callbacks.ModelCheckpoint": {
-        "period": Kw(None, "ModelCheckpoint lost `period` in Keras 3: the default `save_freq='epoch'` saves "
-                           "every epoch; `save_freq=N` counts batches", drop="literal", drop_values=(1,),
+        "period": Kw(None, "the default `save_freq='epoch'` saves every epoch", drop="literal", drop_values=(1,),
                      targets=KERAS3),
     },
 }
@@ -146,8 +143,7 @@ KERAS3_MOVES: Dict[str, str] = {"keras.backend.expand_dims": "keras.ops.expand_d
 # (``keras.layers.core.Dense``, ``keras.layers.recurrent.LSTM``): looked up by the last name.
 FLAT_PACKAGES = ("keras.layers.", "keras.optimizers.")
 
-_QUEUE = ("Keras 3's `fit`/`evaluate`/`predict` take no `workers`/`use_multiprocessing`/`max_queue_size`: "
-          "set them on a `keras.utils.PyDataset` instead")
+_QUEUE = "Keras 3 has no `workers`/`use_multiprocessing`/`max_queue_size`: set them on a `PyDataset`"
 GENERATOR_QUEUE = {
     "workers": Kw(None, _QUEUE, safe=False, drop="always", targets=KERAS3),
     "use_multiprocessing": Kw(None, _QUEUE, safe=False, drop="always", targets=KERAS3),
@@ -159,11 +155,9 @@ KERAS1_GENERATOR = {
     "nb_worker": Kw("workers"),
     "pickle_safe": Kw("use_multiprocessing"),
     "max_q_size": Kw("max_queue_size"),
-    "samples_per_epoch": Kw(None, "`samples_per_epoch` (samples) became `steps_per_epoch` (batches): "
-                                  "steps_per_epoch = samples_per_epoch // batch_size"),
-    "nb_val_samples": Kw(None, "`nb_val_samples` (samples) became `validation_steps` (batches): "
-                               "validation_steps = nb_val_samples // batch_size"),
-    "val_samples": Kw(None, "`val_samples` (samples) became `steps` (batches): steps = val_samples // batch_size"),
+    "samples_per_epoch": Kw(None, "use `steps_per_epoch=samples_per_epoch // batch_size`"),
+    "nb_val_samples": Kw(None, "use `validation_steps=nb_val_samples // batch_size`"),
+    "val_samples": Kw(None, "use `steps=val_samples // batch_size`"),
 }
 
 METHOD_KEYWORDS: Dict[str, Dict[str, Kw]] = {
@@ -204,5 +198,4 @@ MERGE_MODES: Dict[str, MergeMode] = {
     "dot": MergeMode("dot", ("dot_axes", "axes"), needs_axis=True),
 }
 MERGE_FUNCTIONS = ("keras.layers.merge", "keras.engine.topology.merge", "keras.layers.core.merge")
-MERGE_NOTE = ("Keras 1's `merge(..., mode=...)` is gone: use `concatenate`, `add`, `multiply`, `average`, "
-              "`maximum` or `dot` from `keras.layers` (a callable mode becomes a `Lambda` layer)")
+MERGE_NOTE = "Keras 1's `merge(..., mode=...)` is gone: use `concatenate`, `add`, ... from `keras.layers`"
