@@ -361,7 +361,9 @@ class RemovedArguments(ReceiverMixin, Rule):
                 if not plan.allows(safe_drop):
                     continue
                 plan.found.append(f"`{old}`")
-                text = f"`{old}=` is gone: {kw.note}" if kw.note else f"`{old}=` is gone"
+                # a note that names its keywords itself is the whole text (nb_row/nb_col share one)
+                text = kw.note if kw.note.startswith("`") and f"`{old}=`" in kw.note else (
+                    f"`{old}=` is gone: {kw.note}" if kw.note else f"`{old}=` is gone")
                 if kw.drop == "always":
                     plan.note(text, UNSAFE_EDIT)
                     plan.drop(arg, safe=False)

@@ -226,7 +226,7 @@ class RemovedMethods(ReceiverMixin, Rule):
 
     def _generator(self, call: cst.Call, name: str) -> None:
         new_name, positional_names = GENERATOR_METHODS[name]
-        notes = [f"`{name}` is gone in Keras 3: `{new_name}` takes generators and `keras.utils.PyDataset`s"]
+        notes = [f"`{name}` is gone in Keras 3: `{new_name}` takes generators"]
         args = list(call.args)
         fixable, unsafe = not has_star(call), False
         pos = positional(call)

@@ -73,8 +73,8 @@ _CONV_ND = {
     "dim_ordering": _DIM_ORDERING,
 }
 CONV2D = {**_CONV_ND,
-          "nb_row": Kw(None, "use `kernel_size=(rows, cols)`"),
-          "nb_col": Kw(None, "use `kernel_size=(rows, cols)`")}
+          "nb_row": Kw(None, "`nb_row=`/`nb_col=` are gone: use `kernel_size=(rows, cols)`"),
+          "nb_col": Kw(None, "`nb_row=`/`nb_col=` are gone: use `kernel_size=(rows, cols)`")}
 CONV3D = {**_CONV_ND,
           **{k: Kw(None, "`kernel_dim1..3` became one `kernel_size=(d1, d2, d3)` argument")
              for k in ("kernel_dim1", "kernel_dim2", "kernel_dim3")}}
@@ -143,7 +143,7 @@ KERAS3_MOVES: Dict[str, str] = {"keras.backend.expand_dims": "keras.ops.expand_d
 # (``keras.layers.core.Dense``, ``keras.layers.recurrent.LSTM``): looked up by the last name.
 FLAT_PACKAGES = ("keras.layers.", "keras.optimizers.")
 
-_QUEUE = "Keras 3 has no `workers`/`use_multiprocessing`/`max_queue_size`: set them on a `PyDataset`"
+_QUEUE = "Keras 3 has no `workers`/`use_multiprocessing`/`max_queue_size` (use a `PyDataset`)"
 GENERATOR_QUEUE = {
     "workers": Kw(None, _QUEUE, safe=False, drop="always", targets=KERAS3),
     "use_multiprocessing": Kw(None, _QUEUE, safe=False, drop="always", targets=KERAS3),
