@@ -1,12 +1,18 @@
 """KL405: TensorFlow 1 names that TF 2 keeps only under ``tf.compat.v1``."""
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
 from ..fixes import dotted_expr, module_of_import_from, split_import_from
 from ..names import dotted_name
 from ..rule import SAFE, Fix, Invalid, Rule
 from ..tables.tf1_names import TF1_ONLY
+from ._callfix import has_comment
+
+#: a fix that would push a one-line statement past this many characters breaks the call instead
+LINE_LIMIT = 100
 
 PREFIX = "tensorflow."
 
@@ -59,7 +65,9 @@ class TF1Api(Rule):
     Safe: `tf.compat.v1.<name>` is the very same object TF 1 had at `tf.<name>`, so the fixed code
     behaves as before (it still uses the TF 1 API; the message names the TF 2 way, which needs a
     person). The alias your code uses is kept (`tf.` → `tf.compat.v1.`); `from tensorflow import
-    Session` becomes `from tensorflow.compat.v1 import Session`. A name reached through another
+    Session` becomes `from tensorflow.compat.v1 import Session`. When the longer name would push a
+    one-line statement past 100 characters, the call it names is broken as black breaks it (the
+    arguments on their own line); nothing else is reformatted. A name reached through another
     binding (`from tensorflow import train`; `train.AdamOptimizer`) is reported without a fix.
 
     ## References
@@ -106,6 +114,17 @@ class TF1Api(Rule):
         Invalid("from tensorflow import ConfigProto, Session\n",
                 fixed="from tensorflow.compat.v1 import ConfigProto, Session\n"),
         Invalid("from tensorflow import train\nopt = train.AdamOptimizer(0.1)\n", line=2),
+        # the longer name would push the line past 100 characters: the call is broken as black does
+        Invalid("import tensorflow as tf\ndef f(loss, h, obj):\n"
+                "    loss = tf.Print(loss, [h, obj, h, obj], message='avg_obj ttttttttttttttttt', summarize=1000)\n",
+                line=3,
+                fixed="import tensorflow as tf\ndef f(loss, h, obj):\n    loss = tf.compat.v1.Print(\n"
+                      "        loss, [h, obj, h, obj], message='avg_obj ttttttttttttttttt', summarize=1000\n    )\n"),
+        Invalid("import tensorflow as tf\nclass A:\n    def f(self):\n"
+                "        x = tf.placeholder(tf.float32, shape=(None, 224, 224, 3), name='input_images_batch_00')\n",
+                line=4,
+                fixed="import tensorflow as tf\nclass A:\n    def f(self):\n        x = tf.compat.v1.placeholder(\n"
+                      "            tf.float32, shape=(None, 224, 224, 3), name='input_images_batch_00'\n        )\n"),
     ]
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -120,8 +139,43 @@ class TF1Api(Rule):
         root, _, rest = used.partition(".")
         fix = None
         if self.ctx.imports.bindings.get(root) == "tensorflow":
-            fix = Fix(SAFE, {node: dotted_expr(f"{root}.compat.v1.{rest}")})
+            new = dotted_expr(f"{root}.compat.v1.{rest}")
+            fix = self._wrapped_call(node, new) or Fix(SAFE, {node: new})
         self.report(node, self.message.format(used=used, name=name, guidance=guidance), fix)
+
+    def _wrapped_call(self, node: cst.Attribute, new: cst.BaseExpression) -> Optional[Fix]:
+        """When ``tf.x`` -> ``tf.compat.v1.x`` would push a one-line statement past
+        ``LINE_LIMIT``, the call it names is broken as black breaks it: the arguments on their
+        own line. Nothing else is reformatted."""
+        call = self.ctx.parent()
+        line = None
+        for anc in reversed(self.ctx.stack):
+            if isinstance(anc, cst.SimpleStatementLine):
+                line = anc
+                break
+        if not (isinstance(call, cst.Call) and call.func is node and call.args and line is not None):
+            return None
+        code = cst.Module([]).code_for_node
+        text = code(line.with_changes(leading_lines=())).rstrip("\n")
+        if "\n" in text:
+            return None  # already spread over lines: leave its layout alone
+        indent = sum(len(b.indent if b.indent is not None else self.ctx.module.default_indent)
+                     for b in self.ctx.stack if isinstance(b, cst.IndentedBlock))
+        grown = indent + len(text) + len(code(new)) - len(code(node))
+        if indent + len(text) > LINE_LIMIT or grown <= LINE_LIMIT:
+            return None
+        if any(has_comment(a) for a in call.args):
+            return None
+        # the arguments go on their own line, 4 further in (on top of the block's own indentation,
+        # indent=True); that line is always shorter than the original one, so it fits
+        args = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in call.args[:-1]]
+        args.append(call.args[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT,
+            whitespace_after_arg=cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace(""))))
+        wrapped = call.with_changes(
+            func=new, args=args,
+            whitespace_before_args=cst.ParenthesizedWhitespace(indent=True, last_line=cst.SimpleWhitespace("    ")))
+        return Fix(SAFE, {call: wrapped})
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if module_of_import_from(node) != "tensorflow" or isinstance(node.names, cst.ImportStar):
