@@ -251,7 +251,7 @@ def test_first_lines_are_short(code):
 
 def test_kl402_removed_modules_are_gone_from_both_pinned_stacks():
     """What KL402's notes claim about the pinned stacks, checked against the installed wheels."""
-    from keras_lint.tables.imports import MOVED_MODULES
+    from keras_lint.tables.imports import ALIVE_UNDER_TF_PYTHON, MOVED_MODULES
 
     def exists(name):
         try:
@@ -262,3 +262,4 @@ def test_kl402_removed_modules_are_gone_from_both_pinned_stacks():
     for old, entry in MOVED_MODULES.items():
         assert not exists(old), old
         assert exists("tf_keras" + old[len("keras"):]) == entry.alive_on_tf_keras, old
+        assert exists("tensorflow.python." + old) == (old in ALIVE_UNDER_TF_PYTHON), old

@@ -200,6 +200,10 @@ class MovedImport(Rule):
         "from tf_keras.layers.experimental.preprocessing import Rescaling\n",
         Valid("from tensorflow.keras.layers.experimental.preprocessing import Rescaling\n", target="tf-keras"),
         "core = object()\ny = core.Dense\n",
+        # TensorFlow 2.21 still ships these under its internal tensorflow.python.keras (keras-bert does this)
+        "from tensorflow.python.keras.utils.generic_utils import CustomObjectScope\n",
+        "from tensorflow.python.keras.layers.core import Dense\n",
+        "from tensorflow.python.keras.engine.input_spec import InputSpec\n",
     ]
     INVALID = [
         Invalid("from keras.layers.core import Dense, Lambda\n", fixed="from keras.layers import Dense, Lambda\n"),
@@ -261,7 +265,7 @@ class MovedImport(Rule):
                 if alias.evaluated_name in entry.names and entry.names[alias.evaluated_name] is None and moves:
                     self.report(alias, self._message(f"{raw}.{alias.evaluated_name}", entry))
             return
-        if (module + ".").startswith(REMOVED_PACKAGES):
+        if (module + ".").startswith(REMOVED_PACKAGES) and not raw.startswith("tensorflow.python."):  # type: ignore[union-attr]
             self.report(node, self._message(raw, None))  # type: ignore[arg-type]
             return
         for alias in node.names:  # from keras.utils import np_utils
@@ -290,7 +294,7 @@ class MovedImport(Rule):
             module = canonical(raw)  # type: ignore[arg-type]
             entry = find_moved(module, raw, self.ctx.target)  # type: ignore[arg-type]
             if entry is None:
-                if (module + ".").startswith(REMOVED_PACKAGES):
+                if (module + ".").startswith(REMOVED_PACKAGES) and not raw.startswith("tensorflow.python."):  # type: ignore[union-attr]
                     self.report(alias, self._message(raw, None))  # type: ignore[arg-type]
                 continue
             fix = None
