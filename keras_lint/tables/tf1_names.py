@@ -13,14 +13,13 @@ _SESSION = "TF 2 runs eagerly: call the ops or a `tf.function` directly"
 # the full mapping (allow_growth, memory limit, soft placement) is in KL405's docs
 _CONFIG = "in TF 2 configure devices with `tf.config` (e.g. `set_memory_growth`)"
 _GRAPH = "TF 2 has no global default graph; build graphs with `tf.function`"
-_PLACEHOLDER = ("TF 2 has no placeholders: pass tensors to a `tf.function` (or use `keras.Input` for a "
-                "model input)")
+_PLACEHOLDER = "TF 2 has no placeholders: pass tensors to a `tf.function` (or `keras.Input`)"
 _INIT = "TF 2 initialises variables when they are created: drop it"
-_VARS = "TF 2 has no global variable collections: use `model.trainable_variables` or a `tf.Module`"
-_SCOPE = "TF 2 has no variable scopes: create `tf.Variable`s in a `tf.Module` or a Keras layer"
+_VARS = "TF 2 has no variable collections: use `model.trainable_variables`"
+_SCOPE = "TF 2 has no variable scopes: create `tf.Variable`s in a layer or `tf.Module`"
 _COLLECTION = "TF 2 has no graph collections: keep the objects in Python"
 _ASSIGN = "in TF 2 call the method on the variable: `v.{method}(value)`"
-_SCATTER = "in TF 2 call `v.{method}(tf.IndexedSlices(updates, indices))` on the variable"
+_SCATTER = "in TF 2 call `v.{method}(tf.IndexedSlices(updates, indices))`"
 _OPTIMIZER = "in TF 2 use `keras.optimizers.{name}(learning_rate=...)`"
 
 TF1_ONLY: Dict[str, str] = {
