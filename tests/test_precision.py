@@ -134,6 +134,19 @@ def test_safe_renames_are_not_held_back_by_an_unsafe_kernel_rewrite():
         "c = Convolution2D(64, (3, 3), kernel_initializer='he_normal', padding='same', use_bias=False)")
 
 
+def test_fit_generator_rename_is_not_held_back_by_dropping_workers():
+    src = """
+        import keras
+        m = keras.Sequential()
+        m.fit_generator(gen(), epochs=2, workers=4, use_multiprocessing=True)
+    """
+    lint, fixed = run(["KL403", "KL404"], src)
+    assert sorted(d.fix_safety for d in lint.diagnostics) == ["safe", "unsafe"]
+    assert "m.fit(gen(), epochs=2, workers=4, use_multiprocessing=True)" in fixed.fixed_source.decode()
+    assert [(d.code, d.fix_safety) for d in fixed.diagnostics if not d.fix_applied] == [("KL403", "unsafe")]
+    assert "m.fit(gen(), epochs=2)\n" in fixed_text(["KL403", "KL404"], src, unsafe=True)
+
+
 def test_keras2_conv_keeps_its_kernel_finding_until_fixed_together():
     # Conv2D(n, 3, 3) is Keras 1 only by its keywords: the renames must not go on their own
     src = "from keras.layers import Conv2D\nc = Conv2D(8, 3, 3, border_mode='same')\n"

@@ -69,6 +69,9 @@ class RemovedMethods(ReceiverMixin, Rule):
     took `steps_per_epoch`, not `y`, second), Keras 1's `nb_epoch`/`nb_worker`/`pickle_safe`/
     `max_q_size` are renamed. It is unsafe when `workers`/`use_multiprocessing`/`max_queue_size`
     must be dropped (Keras 3's `fit` has no such arguments: put them on a `keras.utils.PyDataset`).
+    On a receiver known to be a Keras model the rename is then reported on its own with a safe
+    fix (so a plain `--fix` applies it), and the dropping is a second, unsafe finding; KL403 goes
+    on reporting the arguments on the renamed `fit`.
     Samples-based Keras 1 arguments (`samples_per_epoch`, `nb_val_samples`, `val_samples`) get no
     fix: they must be divided by the batch size. Removing a `_make_*_function()` statement is
     unsafe (nothing replaces it; code relying on the graph it built needs a look). `K.tf` → `tf`
@@ -127,8 +130,14 @@ class RemovedMethods(ReceiverMixin, Rule):
                       "    validation_data=(tx, ty), steps_per_epoch=len(x) // 32,\n    epochs=100)\n"),
         Invalid("from keras.models import Sequential\nm = Sequential()\nm.fit_generator(generator=gen(), epochs=2, "
                 "steps_per_epoch=5, verbose=1, workers=4, use_multiprocessing=True)\n",
+                # a known model: the safe rename is its own finding; KL403 then drops the queue
+                # arguments from `fit` (tests/test_precision.py runs both rules)
+                count=2,
                 fixed="from keras.models import Sequential\nm = Sequential()\nm.fit(x=gen(), epochs=2, "
-                      "steps_per_epoch=5, verbose=1)\n"),
+                      "steps_per_epoch=5, verbose=1, workers=4, use_multiprocessing=True)\n"),
+        # an unknown receiver: KL403 would not follow the renamed call, so no split
+        Invalid("import keras\nmodel.fit_generator(gen(), epochs=2, workers=4)\n",
+                fixed="import keras\nmodel.fit(gen(), epochs=2)\n"),
         Invalid("from keras.models import Sequential\nm = Sequential()\nm.fit_generator(g, 100, 5)\n"
                 "p = m.predict_generator(g, 10)\n", count=2,
                 fixed="from keras.models import Sequential\nm = Sequential()\nm.fit(g, steps_per_epoch=100, "
@@ -222,9 +231,27 @@ class RemovedMethods(ReceiverMixin, Rule):
                 fix = Fix(UNSAFE, {stmt: removal}) if stmt is not None else None  # type: ignore[dict-item]
                 self.report(call, detail, fix)
             else:
-                self._generator(call, name)
+                self._generator(call, name, kind)
 
-    def _generator(self, call: cst.Call, name: str) -> None:
+    def _generator(self, call: cst.Call, name: str, kind: object = None) -> None:
+        new_name = GENERATOR_METHODS[name][0]
+        func = call.func.with_changes(attr=cst.Name(new_name))  # type: ignore[attr-defined]
+        args, notes, fixable, unsafe = self._generator_args(call, name, drop_queue=True)
+        if fixable and unsafe and kind == KERAS:
+            # On a known Keras model the rename is safe on its own (so `--fix` and the pre-commit
+            # hook apply it), and KL403 goes on reporting the queue arguments on the renamed call.
+            safe_args, safe_notes, _, _ = self._generator_args(call, name, drop_queue=False)
+            self.report(call, "; ".join(dict.fromkeys(safe_notes)),
+                        Fix(SAFE, {call: call.with_changes(func=func, args=safe_args)}))
+            self.report(call, "; ".join(dict.fromkeys(n for n in notes if n not in safe_notes)),
+                        Fix(UNSAFE, {call: call.with_changes(func=func, args=args)}))
+            return
+        fix = Fix(UNSAFE if unsafe else SAFE, {call: call.with_changes(func=func, args=args)}) if fixable else None
+        self.report(call, "; ".join(dict.fromkeys(notes)), fix)
+
+    def _generator_args(self, call: cst.Call, name: str, drop_queue: bool):
+        """(new arguments, notes, fixable, unsafe) for ``fit_generator(...)`` -> ``fit(...)``;
+        ``drop_queue=False`` keeps ``workers``/``use_multiprocessing``/``max_queue_size``."""
         new_name, positional_names = GENERATOR_METHODS[name]
         notes = [f"`{name}` is gone in Keras 3: `{new_name}` takes generators"]
         args = list(call.args)
@@ -252,13 +279,9 @@ class RemovedMethods(ReceiverMixin, Rule):
                 args = [renamed if a is arg else a for a in args]
                 arg, kw = renamed, entry.new
             queue = GENERATOR_QUEUE.get(kw)
-            if queue is not None and self.ctx.target in queue.targets:
+            if queue is not None and self.ctx.target in queue.targets and drop_queue:
                 notes.append(queue.note)
                 fixable = fixable and not drop_loses_comment(args, [arg])
                 args = drop_args(args, [arg])
                 unsafe = True
-        fix = None
-        if fixable:
-            new = call.with_changes(func=call.func.with_changes(attr=cst.Name(new_name)), args=args)  # type: ignore[attr-defined]
-            fix = Fix(UNSAFE if unsafe else SAFE, {call: new})
-        self.report(call, "; ".join(dict.fromkeys(notes)), fix)
+        return args, notes, fixable, unsafe
