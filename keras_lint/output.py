@@ -83,7 +83,7 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 
 
 def write(fmt: str, diags: Sequence[Diagnostic], out: TextIO, rules: Dict[str, Type[Rule]],
-          unsafe_fixes: bool, fix_mode: bool) -> None:
+          unsafe_fixes: bool, fix_mode: bool, with_summary: bool = True) -> None:
     remaining = [d for d in diags if not d.fix_applied]
     if fmt == "json":
         json.dump(as_json(diags), out, indent=2)
@@ -100,7 +100,8 @@ def write(fmt: str, diags: Sequence[Diagnostic], out: TextIO, rules: Dict[str, T
         for d in remaining:
             mark = " [*]" if fixable(d, unsafe_fixes) else ""
             out.write(f"{d.path}:{d.line}:{d.column}: {d.code}{mark} {d.message}\n")
-        out.write(summary(diags, unsafe_fixes, fix_mode) + "\n")
+        if with_summary:  # --quiet: the findings only
+            out.write(summary(diags, unsafe_fixes, fix_mode) + "\n")
 
 
 def summary(diags: Sequence[Diagnostic], unsafe_fixes: bool, fix_mode: bool) -> str:
