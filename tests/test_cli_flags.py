@@ -1,0 +1,126 @@
+"""The subcommands and flags ruff users look for, through the installed CLI."""
+import json
+
+import pytest
+
+from util import keras_lint
+
+OLD = "from keras.layers.core import Dense\nfrom keras.applications.imagenet_utils import _obtain_input_shape\n"
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.keras-lint]\n")
+    (tmp_path / "old.py").write_text(OLD)
+    return tmp_path
+
+
+def test_check_subcommand_lints_a_directory_named_rules(project):
+    (project / "rules").mkdir()
+    (project / "rules" / "r.py").write_text(OLD)
+    r = keras_lint("check", "rules", cwd=project)
+    assert r.returncode == 1 and "rules/r.py:1:1: KL402" in r.stdout.decode()
+    assert keras_lint("check", ".", cwd=project).stdout.decode().count("KL40") == 4
+    assert keras_lint("check", cwd=project).returncode == 1  # default path: .
+    # the bare `rules` still lists the rules, and says how to lint the folder
+    r = keras_lint("rules", cwd=project)
+    assert "KL401" in r.stdout.decode() and "keras-lint check rules" in r.stderr.decode()
+    # `rules` with more arguments is a path
+    assert "rules/r.py" in keras_lint("rules", "old.py", cwd=project).stdout.decode()
+
+
+def test_quiet_and_output_file(project):
+    r = keras_lint("-q", "old.py", cwd=project)
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 1 and len(lines) == 2 and all(": KL40" in line for line in lines)  # no summary
+    r = keras_lint("old.py", "-o", "report.json", "--output-format", "json", cwd=project)
+    assert r.returncode == 1 and r.stdout == b""
+    assert len(json.loads((project / "report.json").read_text())) == 2
+    r = keras_lint("old.py", "--output-file", str(project / "missing" / "r.txt"), cwd=project)
+    assert r.returncode == 2 and r.stderr.decode().count("\n") == 1
+
+
+def test_show_fixes_and_exit_non_zero_on_fix(project):
+    r = keras_lint("old.py", "--fix", "--show-fixes", cwd=project)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out  # everything fixed
+    assert "Fixed 2 problems:\n- old.py:\n    1 \u00d7 KL401 (removed-obtain-input-shape)\n" in out
+    assert "    1 \u00d7 KL402 (moved-keras-import)" in out
+    (project / "old.py").write_text(OLD)
+    assert keras_lint("old.py", "--fix", "--exit-non-zero-on-fix", cwd=project).returncode == 1
+    # nothing left to fix: exit 0 again
+    assert keras_lint("old.py", "--fix", "--exit-non-zero-on-fix", cwd=project).returncode == 0
+    assert "No fixes applied." in keras_lint("old.py", "--fix", "--show-fixes", cwd=project).stdout.decode()
+
+
+def test_add_noqa(project):
+    src = (
+        "from keras.layers.core import Dense  # a comment\n"
+        "from keras.applications.imagenet_utils import _obtain_input_shape  # noqa: E501\n"
+        "import keras.engine.topology as topology\r\n"
+        'doc = """\n'
+        'keras.layers.core"""\n'
+    )
+    (project / "n.py").write_bytes(src.encode())
+    r = keras_lint("n.py", "--add-noqa", cwd=project)
+    assert r.returncode == 0, r.stderr
+    assert "Added 3 noqa directives." in r.stderr.decode()
+    assert (project / "n.py").read_bytes().decode() == (
+        "from keras.layers.core import Dense  # a comment  # noqa: KL402\n"
+        "from keras.applications.imagenet_utils import _obtain_input_shape  # noqa: E501, KL401\n"
+        "import keras.engine.topology as topology  # noqa: KL402\r\n"
+        'doc = """\n'
+        'keras.layers.core"""\n'
+    )
+    assert keras_lint("n.py", cwd=project).returncode == 0  # suppressed now
+    before = (project / "n.py").read_bytes()
+    r = keras_lint("n.py", "--add-noqa", cwd=project)
+    assert "Added 0 noqa directives." in r.stderr.decode() and (project / "n.py").read_bytes() == before
+
+
+def test_add_noqa_refuses_a_line_that_ends_in_a_string(project):
+    src = 'import tensorflow as tf\nx = tf.compat.v1.Session(); y = tf.Session(config="""\n""")\n'
+    (project / "s.py").write_text(src)
+    r = keras_lint("s.py", "--add-noqa", cwd=project)
+    assert "s.py:2: cannot add # noqa" in r.stderr.decode()
+    assert (project / "s.py").read_text() == src
+
+
+def test_stdin_filename_alone_reads_stdin(project):
+    (project / "other.py").write_text(OLD)
+    r = keras_lint("--stdin-filename", "pkg/mod.py", stdin=b"from keras.layers.core import Dense\n", cwd=project)
+    assert r.returncode == 1
+    assert r.stdout.decode().splitlines()[:-1] == [
+        "pkg/mod.py:1:1: KL402 [*] `keras.layers.core` does not exist any more: "
+        "keras.layers.core is gone; its layers are in keras.layers"]
+
+
+def test_force_exclude_applies_to_stdin_filename(project):
+    (project / "pyproject.toml").write_text('[tool.keras-lint]\nexclude = ["generated"]\n')
+    code = b"from keras.layers.core import Dense\n"
+    r = keras_lint("-", "--stdin-filename", "generated/x.py", "--force-exclude", stdin=code, cwd=project)
+    assert r.returncode == 0 and r.stdout == b""
+    r = keras_lint("-", "--stdin-filename", "generated/x.py", "--force-exclude", "--fix", stdin=code, cwd=project)
+    assert r.stdout == code  # a fixer's caller gets the code back unchanged
+    r = keras_lint("-", "--stdin-filename", "generated/x.py", stdin=code, cwd=project)
+    assert r.returncode == 1  # without --force-exclude a named file is linted
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1"])
+def test_jobs_must_be_positive(project, jobs):
+    r = keras_lint("-j", jobs, "old.py", cwd=project)
+    assert r.returncode == 2 and "must be 1 or more" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
+
+
+def test_double_dash_before_file_names(project):
+    (project / "-dash.py").write_text(OLD)
+    (project / "--fix").write_text(OLD)
+    r = keras_lint("check", "--", "-dash.py", "--fix", cwd=project)
+    assert r.returncode == 1
+    assert "-dash.py:1:1: KL402" in r.stdout.decode() and "--fix:1:1: KL402" in r.stdout.decode()
+    assert (project / "--fix").read_text() == OLD  # a file, not the option
+
+
+def test_output_format_still_validated(project):
+    r = keras_lint("--output-format", "xml", "old.py", cwd=project)
+    assert r.returncode == 2 and "invalid choice: 'xml'" in r.stderr.decode()
