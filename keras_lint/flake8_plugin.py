@@ -4,7 +4,9 @@ flake8 does the noqa and its own selecting and ignoring; on top of that, every f
 rules its ``[tool.keras-lint]`` configuration enables (the nearest pyproject.toml, as the CLI
 finds it: select, ignore, extend-select, per-file-ignores, exclude, target), so ``flake8`` and
 ``keras-lint`` agree on the same files. flake8's own options still win where given: a code
-flake8 does not select is not run, and ``--keras-lint-target`` beats the file's ``target``.
+flake8 does not select is not run, an explicit flake8 ``--select``/``--extend-select`` of KL codes
+acts as keras-lint's, and ``--keras-lint-target`` beats the file's ``target``. (flake8 keeps
+``--isolated`` to itself, so it does not turn [tool.keras-lint] off.)
 Without a configuration, flake8's selection alone decides (opt-in rules are in
 ``extend_default_ignore``, so they stay off until selected).
 
