@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="append '# noqa: CODE' to every line with a finding (idempotent), then exit")
     out = p.add_argument_group("output")
     out.add_argument("--output-format", default="text", metavar="FORMAT",
-                     help="text (default), json, sarif, github")
+                     help="text (default), full (with the source line), json, sarif, github")
     out.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     out.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else (no summary)")
     out.add_argument("--statistics", action="store_true", help="count problems per rule")
@@ -374,7 +374,7 @@ def _run_stdin(args: argparse.Namespace, resolver: Resolver, mode: str) -> int:
         return EXIT_CLEAN
     settings = _settings_for(path, cfg, args.unsafe_fixes)
     if mode == "check":
-        return _report(args, [Outcome(lint_source(source, path, settings))], mode)
+        return _report(args, [Outcome(lint_source(source, path, settings))], mode, sources={path: source})
     result = fix_source(source, path, settings)
     if mode == "diff":
         diff = _unified_diff(path, source, result.fixed_source) if result.fixed_source else ""
@@ -385,17 +385,17 @@ def _run_stdin(args: argparse.Namespace, resolver: Resolver, mode: str) -> int:
     return _report(args, [Outcome(result)], mode, stream=sys.stderr)
 
 
-def _report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream=None) -> int:
+def _report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream=None, sources=None) -> int:
     if args.output_file and stream is None:
         try:
             with open(args.output_file, "w", encoding="utf-8", errors="backslashreplace") as fh:
-                return _write_report(args, outcomes, mode, fh)
+                return _write_report(args, outcomes, mode, fh, sources)
         except OSError as exc:
             return _usage_error(config_mod.ConfigError(f"--output-file {args.output_file}: {exc.strerror or exc}"))
-    return _write_report(args, outcomes, mode, stream or sys.stdout)
+    return _write_report(args, outcomes, mode, stream or sys.stdout, sources)
 
 
-def _write_report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream) -> int:
+def _write_report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream, sources=None) -> int:
     from . import output
     from .engine import Diagnostic
     from .registry import all_rules
@@ -418,7 +418,7 @@ def _write_report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, 
             print(f"Would fix {would} problem{'' if would == 1 else 's'}.", file=sys.stderr)
     else:
         output.write(args.output_format, diags, stream, all_rules(), args.unsafe_fixes, fix_mode=(mode == "fix"),
-                     with_summary=not args.quiet)
+                     with_summary=not args.quiet, sources=sources)
     if args.show_fixes and mode == "fix":
         _show_fixes(diags, all_rules(), stream)
     if args.statistics:

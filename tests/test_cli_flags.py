@@ -124,3 +124,36 @@ def test_double_dash_before_file_names(project):
 def test_output_format_still_validated(project):
     r = keras_lint("--output-format", "xml", "old.py", cwd=project)
     assert r.returncode == 2 and "invalid choice: 'xml'" in r.stderr.decode()
+
+
+def test_full_format_and_markers(project):
+    (project / "k.py").write_text(
+        "import keras\nfrom keras import layers\nclass L(layers.Layer):\n"
+        "    def __init__(self, units):\n        super().__init__()\n        self.units = units\n")
+    (project / "t.py").write_text("if True:\n\tfrom keras.layers.core import Dense\n")
+    r = keras_lint("--output-format", "full", "k.py", "t.py", "--select", "KL301,KL402", cwd=project)
+    out = r.stdout.decode()
+    # an unsafe-only fix gets its own marker; the snippet has the line and a caret under the span
+    assert out.startswith("k.py:3:7: KL301 [~] custom layer `L`")
+    assert "  |\n3 | class L(layers.Layer):\n  |       ^ KL301\n  |\n" in out
+    assert "2 | \tfrom keras.layers.core import Dense\n  | \t" + "^" * 35 + " KL402\n" in out  # tabs kept
+    assert "\033[" not in out  # not a terminal: no colour
+    plain = keras_lint("k.py", "--select", "KL301", cwd=project).stdout.decode()
+    assert plain.startswith("k.py:3:7: KL301 [~] ") and "  |" not in plain
+    assert keras_lint("k.py", "--select", "KL301", "--unsafe-fixes", cwd=project).stdout.decode().startswith(
+        "k.py:3:7: KL301 [*] ")
+
+
+def test_colour_environment(project):
+    coloured = keras_lint("old.py", cwd=project, env={"FORCE_COLOR": "1", "NO_COLOR": ""}).stdout.decode()
+    assert "\033[31m" in coloured and "\033[0m" in coloured
+    assert "\033[" not in keras_lint("old.py", cwd=project, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout.decode()
+    assert "\033[" not in keras_lint("old.py", "--output-format", "json", cwd=project,
+                                     env={"FORCE_COLOR": "1"}).stdout.decode()
+
+
+def test_full_format_on_stdin_shows_stdin(project):
+    (project / "mod.py").write_text("# the file on disk differs from the editor's buffer\n")
+    r = keras_lint("--stdin-filename", "mod.py", "--output-format", "full",
+                   stdin=b"from keras.layers.core import Dense\n", cwd=project)
+    assert "1 | from keras.layers.core import Dense\n" in r.stdout.decode()
