@@ -157,3 +157,24 @@ def test_full_format_on_stdin_shows_stdin(project):
     r = keras_lint("--stdin-filename", "mod.py", "--output-format", "full",
                    stdin=b"from keras.layers.core import Dense\n", cwd=project)
     assert "1 | from keras.layers.core import Dense\n" in r.stdout.decode()
+
+
+def test_file_level_exemption(project):
+    body = "from keras.layers.core import Dense\nfrom keras.applications.imagenet_utils import _obtain_input_shape\n"
+    (project / "all.py").write_text("# keras-lint: noqa\n" + body)
+    (project / "some.py").write_text("#!/usr/bin/env python\n# keras-lint: noqa: KL401\n" + body)
+    # look-alikes that must not exempt: inside a string, or not alone on its line
+    (project / "string.py").write_text('doc = """\n# keras-lint: noqa\n"""\n' + body)
+    (project / "trailing.py").write_text("x = 1  # keras-lint: noqa\n" + body)
+    found = findings_by_file(project)
+    assert "all.py" not in found
+    assert found["some.py"] == ["KL402"]
+    assert found["string.py"] == ["KL401", "KL402"] and found["trailing.py"] == ["KL401", "KL402"]
+
+
+def findings_by_file(cwd):
+    r = keras_lint(".", "--output-format", "json", "--no-cache", cwd=cwd)
+    out = {}
+    for d in json.loads(r.stdout):
+        out.setdefault(d["path"], []).append(d["code"])
+    return {k: sorted(v) for k, v in out.items()}
