@@ -168,16 +168,27 @@ def _tune_gc() -> None:
     gc.set_threshold(10_000, 50, 100)
 
 
-def _run_jobs(jobs: List[Job], workers: int) -> List[Outcome]:
+def _run_jobs(jobs: List[Job], workers: int, progress=None) -> List[Outcome]:
+    if progress is not None:
+        progress.add_total(len(jobs))
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
         from concurrent.futures import ProcessPoolExecutor  # imported only when needed: start-up time
 
         try:
             with ProcessPoolExecutor(max_workers=workers, initializer=_tune_gc) as pool:
-                return list(pool.map(process, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+                results = pool.map(process, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+                return list(_reporting(results, progress))
         except (OSError, RuntimeError):  # no process support (sandbox): fall back to one process
             pass
-    return [process(job) for job in jobs]
+    return list(_reporting((process(job) for job in jobs), progress))
+
+
+def _reporting(outcomes, progress):
+    """Pass outcomes through, advancing the progress line (if any) as each one arrives."""
+    for outcome in outcomes:
+        if progress is not None:
+            progress.advance(len(outcome.result.diagnostics))
+        yield outcome
 
 
 def _rule_command(argv: List[str]) -> int:
@@ -298,10 +309,17 @@ def _main(argv: List[str]) -> int:
         from .catalog import RULES
 
         store = cache_mod.open_cache(project.root, list(RULES), "per-file", args.unsafe_fixes)
-    if store is not None:
-        done = iter(cache_mod.run_cached(jobs, store, lambda todo: _run_jobs(todo, workers)))
-    else:
-        done = iter(_run_jobs(jobs, workers))
+    from .progress import Progress
+
+    progress = Progress() if Progress.wanted(args.output_format, args.quiet) and not args.output_file else None
+    try:
+        if store is not None:
+            done = iter(cache_mod.run_cached(jobs, store, lambda todo: _run_jobs(todo, workers, progress)))
+        else:
+            done = iter(_run_jobs(jobs, workers, progress))
+    finally:
+        if progress is not None:
+            progress.close()  # erased before the report
     # report in the order the paths were given / found
     outcomes = [Outcome(_failed(t.path, t.error)) if t.error else next(done) for t in targets]
     if args.profile:

@@ -178,3 +178,43 @@ def findings_by_file(cwd):
     for d in json.loads(r.stdout):
         out.setdefault(d["path"], []).append(d["code"])
     return {k: sorted(v) for k, v in out.items()}
+
+
+def _run_on_a_terminal(args, cwd, env):
+    """Run keras-lint with stderr on a pseudo-terminal; return (stdout, what the terminal got)."""
+    import os
+    import pty
+    import subprocess
+
+    from util import tool
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(tool("keras-lint") + list(args), cwd=cwd, stdout=subprocess.PIPE, stderr=slave,
+                            env=dict(os.environ, **env))
+    os.close(slave)
+    out = proc.stdout.read()
+    proc.wait(timeout=300)
+    tty = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        tty += chunk
+    os.close(master)
+    return out, tty
+
+
+def test_progress_line_on_a_terminal_only(project):
+    for i in range(20):
+        (project / f"m{i:02d}.py").write_text(OLD)
+    env = {"KERAS_LINT_PROGRESS_DELAY": "0"}  # no need to wait a second in a test
+    out, tty = _run_on_a_terminal(["--no-cache", "-j", "1", "."], project, env)
+    assert b"21/21 files, 42 findings" in tty and tty.endswith(b"\r\x1b[K")  # drawn, then erased
+    assert b"files," not in out  # never in the report itself
+    _, tty = _run_on_a_terminal(["--no-cache", "-j", "1", "--output-format", "json", "."], project, env)
+    assert b"files," not in tty  # machine formats: no progress
+    r = keras_lint("--no-cache", ".", cwd=project, env=env)  # stderr is a pipe: nothing
+    assert b"files," not in r.stderr

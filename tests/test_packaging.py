@@ -69,3 +69,13 @@ def test_verify_finds_the_shipped_fixtures(wheel, tmp_path):
                        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert r.stdout.decode().strip() == str(target / "keras_lint" / "fixtures"), r.stderr.decode()
     assert (target / "keras_lint" / "fixtures" / "KL401" / "bad.py").is_file()
+
+
+def test_keras_lint_runs_without_flake8(tmp_path):
+    """flake8 is an extra: the CLI, and loading the plugin module, never import it."""
+    (tmp_path / "m.py").write_text("from keras.layers.core import Dense\n")
+    code = ("import sys; sys.modules['flake8'] = None\n"  # `import flake8` now fails
+            "import keras_lint.flake8_plugin\n"
+            "from keras_lint.cli import main; sys.exit(main(['--no-cache', 'm.py']))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=300)
+    assert r.returncode == 1 and b"m.py:1:1: KL402" in r.stdout, r.stderr.decode()[-2000:]
