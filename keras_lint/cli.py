@@ -306,9 +306,9 @@ def _main(argv: List[str]) -> int:
     started = time.perf_counter()
     store = None
     if mode == "check" and not args.no_cache and not args.profile:
-        from .catalog import RULES
-
-        store = cache_mod.open_cache(project.root, list(RULES), "per-file", args.unsafe_fixes)
+        # keyed by the current directory's settings (each entry also by its file's rules and target)
+        store = cache_mod.open_cache(project.root, [r.code for r in rules_for(project)], project.target,
+                                     args.unsafe_fixes)
     from .progress import Progress
 
     progress = Progress() if Progress.wanted(args.output_format, args.quiet) and not args.output_file else None
