@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Type
 # the rules and the output formats are imported when a run needs them).
 from . import __version__, cache as cache_mod, config as config_mod, profiling
 from .discovery import discover
+from .files import WriteError, read, write_atomically
 from .settings import Overrides, Resolver, file_rules, rules_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,7 +114,6 @@ def _unified_diff(path: str, old: bytes, new: bytes) -> str:
 def process(job: Job) -> Outcome:
     """Lint (and maybe fix) one file. Never raises: every failure becomes ``result.error``."""
     from .engine import FileResult, fix_source, lint_source
-    from .files import WriteError, read, write_atomically
 
     if job.profile:
         return _profiled(job)
@@ -142,7 +142,6 @@ def process(job: Job) -> Outcome:
 
 def _profiled(job: Job) -> Outcome:
     from .engine import FileResult
-    from .files import read
 
     profiling.ACTIVE = prof = profiling.Profile()
     try:

@@ -108,18 +108,13 @@ class Resolver:
 
 # -- from a configuration to the rules that run on a file -------------------------------------------
 
-_RULES: Dict[Config, list] = {}
-
-
 def rules_for(cfg: Config) -> list:
     """The rules ``cfg`` enables (before per-file-ignores). Raises registry.UnknownSelector for a
-    bad command-line selector (the file's are validated when it is read)."""
-    rules = _RULES.get(cfg)
-    if rules is None:
-        from .registry import enabled_rules  # the rules import LibCST: only when a run needs them
+    bad command-line selector (the file's are validated when it is read). Not cached: choosing
+    among a few dozen rules costs microseconds."""
+    from .registry import enabled_rules  # the rules import LibCST: only when a run needs them
 
-        rules = _RULES[cfg] = enabled_rules(cfg.select, cfg.ignore, cfg.extend_select, cfg.target)
-    return rules
+    return enabled_rules(cfg.select, cfg.ignore, cfg.extend_select, cfg.target)
 
 
 def file_rules(path: str, cfg: Config) -> list:

@@ -214,3 +214,15 @@ def test_ignore_files_outside_a_repository(tmp_path):
     (tmp_path / "out" / "o.py").write_text(OLD)
     (tmp_path / "m.py").write_text(OLD)
     assert keras_lint("--show-files", cwd=tmp_path).stdout.decode().split() == ["m.py"]
+
+
+def test_cache_keeps_nested_settings_apart(two_projects):
+    """One cache for the run, but each entry keyed by its file's rules and target: a warm run
+    reports what a cold one does when a/ and b/ differ."""
+    (two_projects / "b" / "pyproject.toml").write_text('[tool.keras-lint]\ntarget = "tf-keras"\n')
+    (two_projects / "b" / "m.py").write_text((two_projects / "a" / "m.py").read_text())
+    cold = keras_lint(".", "--no-cache", cwd=two_projects).stdout
+    assert b"tf_keras" in cold  # b's target reached the message
+    keras_lint(".", cwd=two_projects)
+    assert keras_lint(".", cwd=two_projects).stdout == cold
+    assert (two_projects / ".keras_lint_cache").is_dir()  # in the current directory's project

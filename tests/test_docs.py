@@ -57,3 +57,13 @@ def test_rule_all_and_text():
     r = keras_lint("rule", "KL999")
     assert r.returncode == 2 and "unknown rule 'KL999'" in r.stderr.decode()
     assert keras_lint("rule").returncode == 2
+
+
+def test_references_are_sources_users_can_open():
+    """Public documentation and this repository's fixture, not the project's internal notes."""
+    for code, rule in all_rules().items():
+        refs = rule.doc_sections()["References"]
+        assert "https://" in refs, code
+        assert f"fixtures/{code}/" in refs, code
+        for internal in ("seed", "catalog.md"):
+            assert internal not in refs.lower(), (code, internal)
