@@ -25,6 +25,9 @@ EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 PARALLEL_MIN_FILES = 16  # below this a process pool costs more than it saves
 
 
+# output.FORMATS, without importing output.py (it imports the engine, and so LibCST):
+# tests/test_cli_flags.py checks that the two agree.
+OUTPUT_FORMATS = ("text", "full", "json", "sarif", "github")
 SUBCOMMANDS = "'keras-lint check [PATH ...]' (the default), 'keras-lint rule CODE|SLUG|PREFIX ...', " \
               "'keras-lint rules' (list), 'keras-lint verify' (runtime harness)"
 
@@ -257,11 +260,9 @@ def _main(argv: List[str]) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    from . import output  # imports the engine (LibCST): not for --version/--help
-
-    if args.output_format not in output.FORMATS:
+    if args.output_format not in OUTPUT_FORMATS:
         parser.error(f"argument --output-format: invalid choice: {args.output_format!r} "
-                     f"(choose from {', '.join(output.FORMATS)})")
+                     f"(choose from {', '.join(OUTPUT_FORMATS)})")
     if args.jobs < 1:
         parser.error(f"argument -j/--jobs: must be 1 or more, not {args.jobs}")
     _tune_gc()

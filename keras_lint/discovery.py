@@ -52,6 +52,13 @@ def _global_excludes_file() -> Optional[str]:
     return os.path.join(xdg, "git", "ignore")
 
 
+def _below(path: str, directory: str) -> str:
+    """``path`` relative to its ancestor ``directory``, with ``/`` (both absolute and normalised:
+    cheaper than os.path.relpath, which a walk would call thousands of times)."""
+    rel = path[len(directory):].lstrip(os.sep)
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+
 class IgnoreFiles:
     """``ignored(path, is_dir)`` as git would decide it, with per-directory caching."""
 
@@ -96,18 +103,20 @@ class IgnoreFiles:
         path = os.path.abspath(path)
         directory = os.path.dirname(path)
         top = self._git_root(directory) or os.path.abspath(boundary)
+        suffix = "/" if is_dir else ""
         while True:
-            rel = os.path.relpath(path, directory).replace(os.sep, "/") + ("/" if is_dir else "")
-            for spec in self._dir_specs(directory):
-                decision = spec.check_file(rel).include
-                if decision is not None:
-                    return decision
+            specs = self._dir_specs(directory)
+            if specs:
+                rel = _below(path, directory) + suffix
+                for spec in specs:
+                    decision = spec.check_file(rel).include
+                    if decision is not None:
+                        return decision
             if directory == top or os.path.dirname(directory) == directory or not path.startswith(top):
                 break
             directory = os.path.dirname(directory)
         if self._global is not None and self._git_root(os.path.dirname(path)):
-            rel = os.path.relpath(path, top).replace(os.sep, "/") + ("/" if is_dir else "")
-            return bool(self._global.check_file(rel).include)
+            return bool(self._global.check_file(_below(path, top) + suffix).include)
         return False
 
     def ignored_with_parents(self, path: str, boundary: str) -> bool:

@@ -218,3 +218,9 @@ def test_progress_line_on_a_terminal_only(project):
     assert b"files," not in tty  # machine formats: no progress
     r = keras_lint("--no-cache", ".", cwd=project, env=env)  # stderr is a pipe: nothing
     assert b"files," not in r.stderr
+
+
+def test_cli_knows_every_output_format():
+    from keras_lint import cli, output
+
+    assert cli.OUTPUT_FORMATS == output.FORMATS
