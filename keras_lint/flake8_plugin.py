@@ -2,13 +2,12 @@
 
 flake8 does the noqa and its own selecting and ignoring; on top of that, every file gets the
 rules its ``[tool.keras-lint]`` configuration enables (the nearest pyproject.toml, as the CLI
-finds it: select, ignore, extend-select, per-file-ignores, exclude, target), so ``flake8`` and
-``keras-lint`` agree on the same files. flake8's own options still win where given: a code
-flake8 does not select is not run, an explicit flake8 ``--select``/``--extend-select`` of KL codes
-acts as keras-lint's, and ``--keras-lint-target`` beats the file's ``target``. (flake8 keeps
-``--isolated`` to itself, so it does not turn [tool.keras-lint] off.)
-Without a configuration, flake8's selection alone decides (opt-in rules are in
-``extend_default_ignore``, so they stay off until selected).
+finds it: select, ignore, extend-select, per-file-ignores, exclude, target), so ``flake8 --select
+KL`` and ``keras-lint`` agree on the same files. flake8's own options still win where given: a
+code flake8 does not select is not run; a flake8 selector naming a KL family or code (``--select
+KL502``, ``--extend-select KL5``) runs those rules whatever the table says, opt-in ones included
+(a bare ``KL`` only turns the plugin on); ``--keras-lint-target`` beats the table's ``target``.
+(flake8 keeps ``--isolated`` to itself, so it does not turn [tool.keras-lint] off.)
 
 Start-up cost: loading the plugin imports neither LibCST nor the rules (flake8 loads every
 installed plugin on every run): they are imported for the first file checked, and not at all
@@ -30,6 +29,7 @@ class KerasLintChecker:
     name = "keras-lint"
     version = __version__
     selected: Optional[Set[str]] = None  # the codes flake8 will report (None: all of them)
+    explicit: Tuple[str, ...] = ()  # flake8 selectors naming KL families or codes (KL5, KL502)
     _resolver = None
     _reported: Set[str] = set()  # broken configurations already named on stderr
 
@@ -50,12 +50,12 @@ class KerasLintChecker:
     def parse_options(cls, options) -> None:
         from .settings import Overrides, Resolver  # light: no LibCST
 
-        # flake8's own selection, where given, is a command-line --select/--extend-select for
-        # keras-lint (it replaces the file's select and ignore, as `keras-lint --select` does).
-        select = _kl_selectors(getattr(options, "select", None))
-        extend = _kl_selectors(getattr(options, "extend_select", None))
-        cls._resolver = Resolver(Overrides(select=select or None, extend_select=extend,
-                                           target=options.keras_lint_target))
+        # `--select KL` (or KL in a [flake8] select list) means "the KL plugin": the table's own
+        # selection stands. A selector naming a family or a code (KL5, KL502) asks for those
+        # rules: they run whatever the table says, opt-in ones included.
+        cls.explicit = tuple(sel for sel in _kl_selectors(getattr(options, "select", None))
+                             + _kl_selectors(getattr(options, "extend_select", None)) if len(sel) > 2)
+        cls._resolver = Resolver(Overrides(target=options.keras_lint_target))
         # Run only the rules whose codes flake8 would report (its own select/ignore decision;
         # per-file-ignores and noqa only drop more): ``flake8 --select E,F`` costs nothing and
         # opt-in rules cost nothing until selected.
@@ -86,8 +86,13 @@ class KerasLintChecker:
         if cfg.is_excluded(self.filename):
             return None
         self._target = cfg.target
-        return [r for r in file_rules(os.path.abspath(self.filename), cfg)
-                if self.selected is None or r.code in self.selected]
+        rules = file_rules(os.path.abspath(self.filename), cfg)
+        if self.explicit:
+            from .registry import all_rules
+
+            have = {r.code for r in rules}
+            rules += [r for code, r in all_rules().items() if code.startswith(self.explicit) and code not in have]
+        return [r for r in rules if self.selected is None or r.code in self.selected]
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         """Never raises: an exception here would abort flake8's whole run.

@@ -38,7 +38,8 @@ def _cli_findings(files, cwd, *flags):
 
 @pytest.mark.parametrize("cli_flags,flake8_flags", [
     ((), ()),  # defaults: opt-in rules off in both
-    (("--select", "KL"), ("--select", "KL")),  # an explicit selection turns opt-in rules on in both
+    # naming the opt-in rules turns them on in both (a bare KL only turns the plugin on in flake8)
+    (("--extend-select", "KL102,KL502"), ("--select", "KL,KL102,KL502")),
 ])
 def test_same_findings_as_cli(tmp_path, cli_flags, flake8_flags):
     (tmp_path / "sample.py").write_text(SAMPLE)
@@ -107,6 +108,9 @@ def test_plugin_reads_the_keras_lint_configuration(tmp_path):
     # flake8's own options win where given
     f8 = _flake8_findings(["m.py"], tmp_path, "--keras-lint-target", "keras3", isolated=False)
     assert any("`keras.src.applications" in m for _, _, _, c, m in f8 if c == "KL401")
+    # a bare KL keeps the table's selection (this was the reported disagreement) ...
+    assert "KL403" not in {c for *_, c, _ in _flake8_findings(["m.py"], tmp_path, "--select", "KL", isolated=False)}
+    # ... a selector naming a code runs it whatever the table says
     assert {c for *_, c, _ in _flake8_findings(["m.py"], tmp_path, "--select", "KL403", isolated=False)} == {"KL403"}
 
 
