@@ -230,18 +230,6 @@ def load(pyproject: Optional[Path]) -> Config:
     return from_values(validate(table, str(pyproject)), str(pyproject.parent.resolve()), str(pyproject))
 
 
-def find_pyproject(start: Path) -> Optional[Path]:
-    """The nearest pyproject.toml with a [tool.keras-lint] table, searching upwards from
-    ``start`` (a directory, or a file's directory). A broken pyproject.toml on the way is an
-    error: whether it meant to configure keras-lint cannot be known."""
-    start = start.resolve()
-    for directory in [start, *start.parents] if start.is_dir() else start.parents:
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file() and keras_lint_table(read_toml(candidate), str(candidate)) is not None:
-            return candidate
-    return None
-
-
 def parse_inline(option: str) -> Dict[str, object]:
     """``--config "target = 'tf-keras'"``: one TOML ``KEY = VALUE``, validated like the file."""
     try:
