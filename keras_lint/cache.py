@@ -216,7 +216,8 @@ def run_cached(jobs: List, cache: Cache, run: Callable[[List], List]) -> List:
             outcomes[i] = Outcome(FileResult(job.path))
             continue
         digest = content_hash(source)
-        codes = ",".join(r.code for r in job.settings.rules)
+        # per-file: the rules that run and the stack they assume can differ from file to file
+        codes = ",".join(r.code for r in job.settings.rules) + "@" + job.settings.target
         hit = cache.get(job.path, digest, codes)
         if hit is not None:
             outcomes[i] = Outcome(FileResult(job.path, hit))

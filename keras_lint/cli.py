@@ -8,45 +8,80 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Type
 
-from . import __version__, cache as cache_mod, config as config_mod, output, profiling
-from .engine import Diagnostic, FileResult, Settings, fix_source, lint_source
-from .files import WriteError, discover, read, write_atomically
-from .registry import UnknownSelector, all_rules, enabled_rules
-from .rule import Rule
+# Only light modules at import time: `keras-lint --version` must not import LibCST (the engine,
+# the rules and the output formats are imported when a run needs them).
+from . import __version__, cache as cache_mod, config as config_mod, profiling
+from .discovery import discover
+from .files import WriteError, read, write_atomically
+from .settings import Overrides, Resolver, file_rules, rules_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Diagnostic, FileResult, Settings
+    from .rule import Rule
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 PARALLEL_MIN_FILES = 16  # below this a process pool costs more than it saves
 
 
+# output.FORMATS, without importing output.py (it imports the engine, and so LibCST):
+# tests/test_cli_flags.py checks that the two agree.
+OUTPUT_FORMATS = ("text", "full", "json", "sarif", "github")
+SUBCOMMANDS = "'keras-lint check [PATH ...]' (the default), 'keras-lint rule CODE|SLUG|PREFIX ...', " \
+              "'keras-lint rules' (list), 'keras-lint verify' (runtime harness)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="keras-lint",
-        description="Lint Keras/TensorFlow code. Subcommands: 'keras-lint rule CODE' (docs), "
-                    "'keras-lint rules' (list), 'keras-lint verify' (runtime harness).",
-    )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories ('-' reads stdin); default: .")
-    p.add_argument("--select", action="append", metavar="CODES", help="rule codes or prefixes (KL4, KL401, ALL)")
-    p.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to skip")
-    p.add_argument("--extend-select", action="append", metavar="CODES", help="add to the selected rules")
-    p.add_argument("--fix", action="store_true", help="apply safe fixes")
-    p.add_argument("--unsafe-fixes", action="store_true", help="also apply (with --fix) or show unsafe fixes")
-    p.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
-    p.add_argument("--output-format", choices=output.FORMATS, default="text")
-    p.add_argument("--statistics", action="store_true", help="count problems per rule")
-    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems remain")
-    p.add_argument("--target", choices=config_mod.TARGETS, help="the stack fixes aim at (default keras3)")
-    p.add_argument("--stdin-filename", metavar="PATH", help="the path to report for stdin")
-    p.add_argument("--config", metavar="PYPROJECT", help="read [tool.keras-lint] from this file")
-    p.add_argument("--exclude", action="append", metavar="GLOB", help="also exclude these paths")
-    p.add_argument("--force-exclude", action="store_true", help="apply excludes to files named explicitly too")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
-    p.add_argument("--clean-cache", action="store_true",
-                   help=f"delete the results cache ({cache_mod.CACHE_DIR}/ in the project root) and exit")
-    p.add_argument("--profile", action="store_true",
-                   help="print the time spent per phase and per rule to stderr (bypasses the cache)")
+    p = argparse.ArgumentParser(prog="keras-lint", description=f"Lint Keras/TensorFlow code. Subcommands: {SUBCOMMANDS}.")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or directories ('-' reads stdin); default: . ('--' before names that start with '-')")
+    sel = p.add_argument_group("rule selection")
+    sel.add_argument("--select", action="append", metavar="CODES", help="rule codes or prefixes (KL4, KL401, ALL)")
+    sel.add_argument("--ignore", action="append", metavar="CODES", help="rule codes or prefixes to skip")
+    sel.add_argument("--extend-select", action="append", metavar="CODES", help="add to the selected rules")
+    sel.add_argument("--extend-ignore", action="append", metavar="CODES", help="same as --ignore (flake8's name)")
+    sel.add_argument("--per-file-ignores", action="append", metavar="GLOB:CODES",
+                     help="ignore CODES in files matching GLOB (added to the configuration's)")
+    sel.add_argument("--target", choices=config_mod.TARGETS, help="the stack fixes aim at (default keras3)")
+    fix = p.add_argument_group("fixes")
+    fix.add_argument("--fix", action="store_true", help="apply safe fixes")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="also apply (with --fix) or show unsafe fixes")
+    fix.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    fix.add_argument("--show-fixes", action="store_true", help="with --fix: list what was fixed, per file")
+    fix.add_argument("--exit-non-zero-on-fix", action="store_true",
+                     help="exit 1 if --fix changed a file, even when nothing is left to report")
+    fix.add_argument("--add-noqa", action="store_true",
+                     help="append '# noqa: CODE' to every line with a finding (idempotent), then exit")
+    out = p.add_argument_group("output")
+    out.add_argument("--output-format", default="text", metavar="FORMAT",
+                     help="text (default), full (with the source line), json, sarif, github")
+    out.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    out.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else (no summary)")
+    out.add_argument("--statistics", action="store_true", help="count problems per rule")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems remain")
+    out.add_argument("--show-files", action="store_true", help="list the files that would be linted, and exit")
+    out.add_argument("--show-settings", metavar="FILE", help="print the settings that apply to FILE (JSON), and exit")
+    files = p.add_argument_group("files and configuration")
+    files.add_argument("--config", action="append", metavar="PYPROJECT|KEY=VALUE",
+                       help="read [tool.keras-lint] from this file (for every path), or override one key "
+                            "in TOML (--config \"target = 'tf-keras'\"); repeatable")
+    files.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    files.add_argument("--exclude", action="append", metavar="GLOB", help="replace the configuration's exclude")
+    files.add_argument("--extend-exclude", action="append", metavar="GLOB", help="also exclude these paths")
+    files.add_argument("--force-exclude", action="store_true",
+                       help="apply excludes and ignore files to paths named explicitly (and --stdin-filename) too")
+    files.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                       help="skip files ignored by .gitignore, .ignore and git's excludes (the default)")
+    files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false")
+    files.add_argument("--stdin-filename", metavar="PATH", help="read stdin and report it as PATH")
+    run = p.add_argument_group("running")
+    run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (1 or more)")
+    run.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    run.add_argument("--clean-cache", action="store_true",
+                     help=f"delete the results cache ({cache_mod.CACHE_DIR}/ in the project root) and exit")
+    run.add_argument("--profile", action="store_true",
+                     help="print the time spent per phase and per rule to stderr (bypasses the cache)")
     p.add_argument("--version", action="version", version=f"keras-lint {__version__}")
     return p
 
@@ -67,10 +102,10 @@ class Outcome:
     timings: Optional[Dict[str, Tuple[float, int]]] = None  # --profile: this file's phases and rules
 
 
-def _settings_for(path: str, cfg: config_mod.Config, rules: Sequence[Type[Rule]], unsafe: bool) -> Settings:
-    ignored = cfg.ignored_for(path)
-    chosen = [r for r in rules if not (ignored and r.code.startswith(ignored))]
-    return Settings(chosen, cfg.target, unsafe)
+def _settings_for(path: str, cfg: config_mod.Config, unsafe: bool) -> "Settings":
+    from .engine import Settings
+
+    return Settings(file_rules(path, cfg), cfg.target, unsafe)
 
 
 def _unified_diff(path: str, old: bytes, new: bytes) -> str:
@@ -81,6 +116,8 @@ def _unified_diff(path: str, old: bytes, new: bytes) -> str:
 
 def process(job: Job) -> Outcome:
     """Lint (and maybe fix) one file. Never raises: every failure becomes ``result.error``."""
+    from .engine import FileResult, fix_source, lint_source
+
     if job.profile:
         return _profiled(job)
     try:
@@ -107,6 +144,8 @@ def process(job: Job) -> Outcome:
 
 
 def _profiled(job: Job) -> Outcome:
+    from .engine import FileResult
+
     profiling.ACTIVE = prof = profiling.Profile()
     try:
         with profiling.phase("read"):
@@ -131,34 +170,56 @@ def _tune_gc() -> None:
     gc.set_threshold(10_000, 50, 100)
 
 
-def _run_jobs(jobs: List[Job], workers: int) -> List[Outcome]:
+def _run_jobs(jobs: List[Job], workers: int, progress=None) -> List[Outcome]:
+    if progress is not None:
+        progress.add_total(len(jobs))
     if workers > 1 and len(jobs) >= PARALLEL_MIN_FILES:
         from concurrent.futures import ProcessPoolExecutor  # imported only when needed: start-up time
 
         try:
             with ProcessPoolExecutor(max_workers=workers, initializer=_tune_gc) as pool:
-                return list(pool.map(process, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+                results = pool.map(process, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+                return list(_reporting(results, progress))
         except (OSError, RuntimeError):  # no process support (sandbox): fall back to one process
             pass
-    return [process(job) for job in jobs]
+    return list(_reporting((process(job) for job in jobs), progress))
 
 
-def _print_rule(code: str) -> int:
-    rule = all_rules().get(code.upper())
-    if rule is None:
-        print(f"keras-lint: unknown rule {code!r} (see 'keras-lint rules')", file=sys.stderr)
+def _reporting(outcomes, progress):
+    """Pass outcomes through, advancing the progress line (if any) as each one arrives."""
+    for outcome in outcomes:
+        if progress is not None:
+            progress.advance(len(outcome.result.diagnostics))
+        yield outcome
+
+
+def _rule_command(argv: List[str]) -> int:
+    """``keras-lint rule KL401 removed-... KL4 [--all] [--output-format json]``."""
+    from .docs import UnknownRule, print_rules
+
+    p = argparse.ArgumentParser(prog="keras-lint rule", description="Print rules' documentation.")
+    p.add_argument("rules", nargs="*", metavar="CODE|SLUG|PREFIX")
+    p.add_argument("--all", action="store_true", help="every rule")
+    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    args = p.parse_args(argv)
+    if not args.rules and not args.all:
+        p.error("name a rule (KL401, a slug, a prefix such as KL4) or pass --all")
+    try:
+        print_rules([] if args.all else args.rules, args.output_format)
+    except UnknownRule as exc:
+        print(f"keras-lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    default = "on by default" if rule.default_enabled else "opt-in"
-    if rule.default_targets:
-        default += f" (on by default for --target {', '.join(rule.default_targets)})"
-    fix = f"fix: {rule.fix_safety}" if rule.fix_safety else "no automatic fix"
-    print(f"# {rule.code} ({rule.name})\n\n{default}; {fix}\n\n{rule.docs()}")
     return EXIT_CLEAN
 
 
 def _print_rules() -> int:
+    from .catalog import RULES
+
+    if os.path.isdir("rules"):
+        print("keras-lint: note: 'rules' lists the rules; 'keras-lint check rules' lints the directory",
+              file=sys.stderr)
     print(f"{'code':<7}{'name':<40}{'default':<9}fix")
-    for code, rule in all_rules().items():
+    for code, rule in RULES.items():
         print(f"{code:<7}{rule.name:<40}{'on' if rule.default_enabled else 'opt-in':<9}{rule.fix_safety or '-'}")
     return EXIT_CLEAN
 
@@ -187,60 +248,80 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _main(argv: List[str]) -> int:
     if argv[:1] == ["rule"]:
-        if len(argv) != 2:
-            print("usage: keras-lint rule CODE", file=sys.stderr)
-            return EXIT_ERROR
-        return _print_rule(argv[1])
-    if argv[:1] == ["rules"]:
+        return _rule_command(argv[1:])
+    if argv[:1] == ["rules"] and len(argv) == 1:
         return _print_rules()
     if argv[:1] == ["verify"]:
         from .harness import main as verify_main
 
         return verify_main(argv[1:])
+    if argv[:1] == ["check"]:  # the explicit form: `keras-lint check rules` lints a directory named rules
+        argv = argv[1:]
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.output_format not in OUTPUT_FORMATS:
+        parser.error(f"argument --output-format: invalid choice: {args.output_format!r} "
+                     f"(choose from {', '.join(OUTPUT_FORMATS)})")
+    if args.jobs < 1:
+        parser.error(f"argument -j/--jobs: must be 1 or more, not {args.jobs}")
     _tune_gc()
-    paths = args.paths or ["."]
     try:
-        start = Path(paths[0]).parent if paths[0] != "-" and not os.path.isdir(paths[0]) else Path(
-            "." if paths[0] == "-" else paths[0])
-        pyproject = Path(args.config) if args.config else config_mod.find_pyproject(start)
-        cfg = config_mod.override(
-            config_mod.load(pyproject),
-            select=config_mod.split_codes(args.select),
-            ignore=config_mod.split_codes(args.ignore),
-            extend_select=config_mod.split_codes(args.extend_select),
-            exclude=tuple(args.exclude) if args.exclude else None,
-            target=args.target,
-        )
-        rules = enabled_rules(cfg.select, cfg.ignore, cfg.extend_select, cfg.target)
-    except (config_mod.ConfigError, UnknownSelector) as exc:
-        print(f"keras-lint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        resolver = _resolver(args)
+        project = resolver.project_config()
+        rules_for(project)  # a bad --select is an error before any file is read
+    except (config_mod.ConfigError, ValueError) as exc:  # ValueError: registry.UnknownSelector
+        return _usage_error(exc)
 
     if args.clean_cache:
-        removed = cache_mod.clean(cfg.root)
-        print(f"keras-lint: {'removed' if removed else 'no cache at'} {os.path.join(cfg.root, cache_mod.CACHE_DIR)}",
+        removed = cache_mod.clean(project.root)
+        print(f"keras-lint: {'removed' if removed else 'no cache at'} {os.path.join(project.root, cache_mod.CACHE_DIR)}",
               file=sys.stderr)
         return EXIT_CLEAN
+    if args.show_settings:
+        return _show_settings(resolver, args.show_settings)
     mode = "diff" if args.diff else "fix" if args.fix else "check"
+    paths = args.paths or (["-"] if args.stdin_filename else ["."])
     if paths == ["-"]:
-        return _run_stdin(args, cfg, rules, mode)
+        return _run_stdin(args, resolver, mode)
 
-    targets = discover([os.path.normpath(p) for p in paths], cfg.is_excluded, force_exclude=args.force_exclude)
-    jobs = [Job(t.path, mode, _settings_for(t.path, cfg, rules, args.unsafe_fixes), profile=args.profile)
-            for t in targets if not t.error]
-    workers = max(1, args.jobs)
+    try:
+        targets = discover([os.path.normpath(p) for p in paths], resolver.is_excluded, args.force_exclude,
+                           lambda path: resolver.config_for(path).respect_gitignore)
+        if args.show_files:
+            for t in targets:
+                print(t.path)
+            return EXIT_CLEAN
+        jobs = [Job(t.path, mode, _settings_for(t.path, resolver.config_for(t.path), args.unsafe_fixes),
+                    profile=args.profile) for t in targets if not t.error]
+    except (config_mod.ConfigError, ValueError) as exc:  # a broken pyproject.toml found on the way
+        return _usage_error(exc)
+    if not targets:
+        print(f"keras-lint: warning: no Python files found under {', '.join(paths)}", file=sys.stderr)
+    if args.add_noqa:
+        from .noqa import add_noqa
+
+        return add_noqa(jobs)
+    workers = args.jobs
     started = time.perf_counter()
     store = None
     if mode == "check" and not args.no_cache and not args.profile:
-        store = cache_mod.open_cache(cfg.root, [r.code for r in rules], cfg.target, args.unsafe_fixes)
-    if store is not None:
-        done = iter(cache_mod.run_cached(jobs, store, lambda todo: _run_jobs(todo, workers)))
-    else:
-        done = iter(_run_jobs(jobs, workers))
+        # keyed by the current directory's settings (each entry also by its file's rules and target)
+        store = cache_mod.open_cache(project.root, [r.code for r in rules_for(project)], project.target,
+                                     args.unsafe_fixes)
+    from .progress import Progress
+
+    progress = Progress() if Progress.wanted(args.output_format, args.quiet) and not args.output_file else None
+    try:
+        if store is not None:
+            done = iter(cache_mod.run_cached(jobs, store, lambda todo: _run_jobs(todo, workers, progress)))
+        else:
+            done = iter(_run_jobs(jobs, workers, progress))
+    finally:
+        if progress is not None:
+            progress.close()  # erased before the report
     # report in the order the paths were given / found
-    outcomes = [Outcome(FileResult(t.path, error=t.error)) if t.error else next(done) for t in targets]
+    outcomes = [Outcome(_failed(t.path, t.error)) if t.error else next(done) for t in targets]
     if args.profile:
         prof = profiling.Profile()
         for outcome in outcomes:
@@ -249,12 +330,69 @@ def _main(argv: List[str]) -> int:
     return _report(args, outcomes, mode)
 
 
-def _run_stdin(args: argparse.Namespace, cfg: config_mod.Config, rules, mode: str) -> int:
+def _failed(path: str, error: str) -> "FileResult":
+    from .engine import FileResult
+
+    return FileResult(path, error=error)
+
+
+def _usage_error(exc: Exception) -> int:
+    print(f"keras-lint: error: {exc}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _resolver(args: argparse.Namespace) -> Resolver:
+    """The command line's overrides, and where configuration comes from (hierarchical by default)."""
+    cwd = os.getcwd()
+    config_file: Optional[Path] = None
+    inline = []
+    for value in args.config or []:
+        if os.path.isfile(value) or value.endswith(".toml") and "=" not in value:
+            if config_file is not None:
+                raise config_mod.ConfigError("--config: only one configuration file may be given")
+            config_file = Path(value)
+        else:
+            inline.append(config_mod.parse_inline(value))
+    ignore = (config_mod.split_codes(args.ignore) or ()) + (config_mod.split_codes(args.extend_ignore) or ())
+    overrides = Overrides(
+        inline=tuple(inline),
+        select=config_mod.split_codes(args.select),
+        ignore=ignore,
+        extend_select=config_mod.split_codes(args.extend_select) or (),
+        per_file_ignores=config_mod.parse_per_file_ignores(args.per_file_ignores or [], cwd),
+        exclude=config_mod.anchor_globs(args.exclude, cwd) if args.exclude else None,
+        extend_exclude=config_mod.anchor_globs(args.extend_exclude or [], cwd),
+        target=args.target,
+        respect_gitignore=args.respect_gitignore,
+    )
+    return Resolver(overrides, config_file=config_file, isolated=args.isolated)
+
+
+def _show_settings(resolver: Resolver, path: str) -> int:
+    import json
+
+    cfg = resolver.config_for(path)
+    shown = {"path": path, **cfg.as_dict(), "rules": [r.code for r in file_rules(path, cfg)],
+             "excluded": cfg.is_excluded(path)}
+    print(json.dumps(shown, indent=2))
+    return EXIT_CLEAN
+
+
+def _run_stdin(args: argparse.Namespace, resolver: Resolver, mode: str) -> int:
+    from .engine import fix_source, lint_source
+
     path = args.stdin_filename or "-"
+    cfg = resolver.config_for(path if path != "-" else os.path.join(os.getcwd(), "-"))
     source = sys.stdin.buffer.read()
-    settings = _settings_for(path, cfg, rules, args.unsafe_fixes)
+    if args.force_exclude and path != "-" and (
+            cfg.is_excluded(path) or discover([path], resolver.is_excluded, True,
+                                              lambda p: cfg.respect_gitignore) == []):
+        if mode == "fix":  # a formatter-style caller expects the code back unchanged
+            sys.stdout.buffer.write(source)
+        return EXIT_CLEAN
+    settings = _settings_for(path, cfg, args.unsafe_fixes)
     if mode == "check":
-        return _report(args, [Outcome(lint_source(source, path, settings))], mode)
+        return _report(args, [Outcome(lint_source(source, path, settings))], mode, sources={path: source})
     result = fix_source(source, path, settings)
     if mode == "diff":
         diff = _unified_diff(path, source, result.fixed_source) if result.fixed_source else ""
@@ -265,8 +403,21 @@ def _run_stdin(args: argparse.Namespace, cfg: config_mod.Config, rules, mode: st
     return _report(args, [Outcome(result)], mode, stream=sys.stderr)
 
 
-def _report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream=None) -> int:
-    stream = stream or sys.stdout
+def _report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream=None, sources=None) -> int:
+    if args.output_file and stream is None:
+        try:
+            with open(args.output_file, "w", encoding="utf-8", errors="backslashreplace") as fh:
+                return _write_report(args, outcomes, mode, fh, sources)
+        except OSError as exc:
+            return _usage_error(config_mod.ConfigError(f"--output-file {args.output_file}: {exc.strerror or exc}"))
+    return _write_report(args, outcomes, mode, stream or sys.stdout, sources)
+
+
+def _write_report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream, sources=None) -> int:
+    from . import output
+    from .engine import Diagnostic
+    from .registry import all_rules
+
     diags: List[Diagnostic] = []
     errors = internal = 0
     for outcome in outcomes:
@@ -281,19 +432,43 @@ def _report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream
     diags.sort(key=Diagnostic.sort_key)
     if mode == "diff":
         would = sum(d.fix_applied for d in diags)
-        print(f"Would fix {would} problem{'' if would == 1 else 's'}.", file=sys.stderr)
+        if not args.quiet:
+            print(f"Would fix {would} problem{'' if would == 1 else 's'}.", file=sys.stderr)
     else:
-        output.write(args.output_format, diags, stream, all_rules(), args.unsafe_fixes, fix_mode=(mode == "fix"))
+        output.write(args.output_format, diags, stream, all_rules(), args.unsafe_fixes, fix_mode=(mode == "fix"),
+                     with_summary=not args.quiet, sources=sources)
+    if args.show_fixes and mode == "fix":
+        _show_fixes(diags, all_rules(), stream)
     if args.statistics:
         output.statistics(diags, all_rules(), args.unsafe_fixes, stream)
     if internal:
         return EXIT_ERROR
+    fixed = any(d.fix_applied for d in diags)
     if args.exit_zero:
-        return EXIT_CLEAN
+        return EXIT_PROBLEMS if args.exit_non_zero_on_fix and fixed else EXIT_CLEAN
     remaining = [d for d in diags if not d.fix_applied]
     if mode == "diff":
         return EXIT_PROBLEMS if any(o.diff for o in outcomes) or errors else EXIT_CLEAN
-    return EXIT_PROBLEMS if remaining or errors else EXIT_CLEAN
+    return EXIT_PROBLEMS if remaining or errors or (args.exit_non_zero_on_fix and fixed) else EXIT_CLEAN
+
+
+def _show_fixes(diags: Sequence["Diagnostic"], rules, stream) -> None:
+    """``--show-fixes``: per file, how many findings of each rule ``--fix`` fixed (ruff's layout)."""
+    from collections import Counter
+
+    per_file: Dict[str, Counter] = {}
+    for d in diags:
+        if d.fix_applied:
+            per_file.setdefault(d.path, Counter())[d.code] += 1
+    if not per_file:
+        stream.write("No fixes applied.\n")
+        return
+    total = sum(sum(c.values()) for c in per_file.values())
+    stream.write(f"Fixed {total} problem{'' if total == 1 else 's'}:\n")
+    for path, counts in per_file.items():
+        stream.write(f"- {path}:\n")
+        for code, n in sorted(counts.items()):
+            stream.write(f"    {n} \u00d7 {code} ({rules[code].name})\n")
 
 
 if __name__ == "__main__":

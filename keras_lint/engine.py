@@ -115,11 +115,53 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> List[Tuple[Repor
 
 
 def lint_module(module: cst.Module, source: Union[bytes, str], path: str, settings: Settings) -> List[Tuple[Report, Diagnostic]]:
-    rules = [r for r in settings.rules if _wanted(r, source)]
+    exempt = file_exemption(source)
+    rules = [r for r in settings.rules if _wanted(r, source) and not (exempt is not None and r.code.startswith(exempt))]
     if not rules:
         return []
     ctx = run_rules(module, path, rules, settings.target)
     return _locate(module, ctx, path)
+
+
+# A file-level exemption, on a line of its own: "# keras-lint: noqa" (every rule) or
+# "# keras-lint: noqa: KL401, KL5" (those codes or prefixes), as ruff's "# ruff: noqa".
+FILE_NOQA_RE = re.compile(rb"^[ \t\f]*#[ \t]*keras-lint:[ \t]*noqa(?:[ \t]*:[ \t]*([A-Z0-9, \t]+?))?[ \t]*\r?$",
+                          re.IGNORECASE | re.MULTILINE)
+
+
+def file_exemption(source: Union[bytes, str]) -> Optional[Tuple[str, ...]]:
+    """The code prefixes a file exempts itself from ("" for all), or None. Only a real comment
+    counts: the same text inside a string literal does not."""
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    if b"keras-lint" not in data:
+        return None
+    found: List[str] = []
+    for match in FILE_NOQA_RE.finditer(data):
+        if not _is_comment_line(data, match.start()):
+            continue
+        codes = match.group(1)
+        if codes is None:
+            return ("",)
+        found.extend(c.upper() for c in re.split(r"[,\s]+", codes.decode("ascii")) if c)
+    return tuple(found) or None
+
+
+def _is_comment_line(data: bytes, offset: int) -> bool:
+    import io
+    import tokenize
+
+    line = data.count(b"\n", 0, offset) + 1
+    try:
+        for tok in tokenize.tokenize(io.BytesIO(data).readline):
+            if tok.start[0] > line:
+                return False
+            if tok.type == tokenize.COMMENT and tok.start[0] == line:
+                return True
+            if tok.type == tokenize.STRING and tok.start[0] <= line <= tok.end[0]:
+                return False
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return False
 
 
 def _prefiltered_out(source: Union[bytes, str], settings: Settings) -> bool:

@@ -1,84 +1,10 @@
-"""Finding, reading and atomically writing the files to lint."""
+"""Reading and atomically writing the files to lint (finding them: ``discovery.py``)."""
 from __future__ import annotations
 
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
-from typing import Iterable, Iterator, List, Optional, Set, Tuple
-
-# Directories never worth linting (ruff's and flake8's usual list).
-DEFAULT_EXCLUDES = frozenset({
-    ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__", "build",
-    "dist", "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".keras_lint_cache", "_build", "buck-out", ".ipynb_checkpoints", ".direnv", "__pypackages__",
-})
-
-
-@dataclass(frozen=True)
-class Target:
-    path: str
-    error: Optional[str] = None  # why it cannot be linted (missing, broken link, ...)
-
-
-def _is_virtualenv(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
-
-
-def discover(paths: Iterable[str], is_excluded, force_exclude: bool = False) -> List[Target]:
-    """Expand paths to .py files, in a stable order, each file once.
-
-    Files named explicitly are linted whatever their name (unless ``force_exclude`` and the
-    configuration excludes them, as a pre-commit hook wants); directories are walked."""
-    seen: Set[str] = set()
-    out: List[Target] = []
-
-    def add(target: Target) -> None:
-        key = os.path.realpath(target.path) if target.error is None else target.path
-        if key not in seen:
-            seen.add(key)
-            out.append(target)
-
-    for path in paths:
-        if os.path.islink(path) and not os.path.exists(path):
-            add(Target(path, "broken symbolic link"))
-        elif os.path.isdir(path):
-            if force_exclude and is_excluded(path):
-                continue
-            for found in _walk(path, is_excluded):
-                add(found)
-        elif os.path.exists(path):
-            if force_exclude and is_excluded(path):
-                continue
-            add(Target(path))
-        else:
-            add(Target(path, "no such file or directory"))
-    return out
-
-
-def _walk(root: str, is_excluded) -> Iterator[Target]:
-    def onerror(exc: OSError) -> None:
-        errors.append(Target(exc.filename or root, f"cannot list directory: {exc.strerror}"))
-
-    errors: List[Target] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info")
-            and not _is_virtualenv(os.path.join(dirpath, d)) and not is_excluded(os.path.join(dirpath, d))
-        )
-        for name in sorted(filenames):
-            if not name.endswith((".py", ".pyi")):
-                continue
-            full = os.path.normpath(os.path.join(dirpath, name))
-            if is_excluded(full):
-                continue
-            if os.path.islink(full) and not os.path.exists(full):
-                yield Target(full, "broken symbolic link")
-            elif os.path.isfile(full):
-                yield Target(full)
-        yield from errors
-        errors.clear()
+from typing import Optional, Tuple
 
 
 def read(path: str) -> Tuple[Optional[bytes], Optional[str]]:

@@ -9,7 +9,7 @@ from . import __version__
 from .engine import Diagnostic
 from .rule import SAFE, Rule
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "full", "json", "sarif", "github")
 INFO_URI = "https://pypi.org/project/keras-lint/"
 
 
@@ -83,7 +83,8 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 
 
 def write(fmt: str, diags: Sequence[Diagnostic], out: TextIO, rules: Dict[str, Type[Rule]],
-          unsafe_fixes: bool, fix_mode: bool) -> None:
+          unsafe_fixes: bool, fix_mode: bool, with_summary: bool = True, sources=None) -> None:
+    """``sources``: path -> bytes already in hand (stdin), for the ``full`` format's snippets."""
     remaining = [d for d in diags if not d.fix_applied]
     if fmt == "json":
         json.dump(as_json(diags), out, indent=2)
@@ -96,11 +97,13 @@ def write(fmt: str, diags: Sequence[Diagnostic], out: TextIO, rules: Dict[str, T
             title = _gh_escape(f"keras-lint ({d.code})", prop=True)
             out.write(f"::error title={title},file={_gh_escape(d.path, True)},line={d.line},col={d.column},"
                       f"endLine={d.end_line},endColumn={d.end_column}::{_gh_escape(f'{d.code} {d.message}')}\n")
-    else:
-        for d in remaining:
-            mark = " [*]" if fixable(d, unsafe_fixes) else ""
-            out.write(f"{d.path}:{d.line}:{d.column}: {d.code}{mark} {d.message}\n")
-        out.write(summary(diags, unsafe_fixes, fix_mode) + "\n")
+    else:  # text, full
+        from .textfull import read_lines, write_text
+
+        write_text(remaining, out, lambda d: fixable(d, unsafe_fixes), fmt == "full",
+                   lambda path: read_lines(path, (sources or {}).get(path)))
+        if with_summary:  # --quiet: the findings only
+            out.write(summary(diags, unsafe_fixes, fix_mode) + "\n")
 
 
 def summary(diags: Sequence[Diagnostic], unsafe_fixes: bool, fix_mode: bool) -> str:

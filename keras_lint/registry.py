@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Sequence, Type
 
 from . import rules as rules_pkg
+from .catalog import is_known_selector
 from .rule import Rule
 
 CODE_RE = re.compile(r"^KL[0-9]{3}$")
@@ -38,7 +39,7 @@ def _check(selectors: Iterable[str]) -> List[str]:
         sel = sel.strip().upper()
         if not sel:
             continue
-        if sel != "ALL" and not any(code.startswith(sel) for code in all_rules()):
+        if not is_known_selector(sel):
             raise UnknownSelector(f"unknown rule selector: {sel!r}")
         out.append(sel)
     return out

@@ -215,7 +215,7 @@ def test_bad_config_is_one_line(project):
     (project / "pyproject.toml").write_text('[tool.keras-lint]\ncolour = "red"\n')
     r = keras_lint("old.py", cwd=project)
     assert r.returncode == 2
-    assert r.stderr.decode().count("\n") == 1 and "unknown [tool.keras-lint] keys: colour" in r.stderr.decode()
+    assert r.stderr.decode().count("\n") == 1 and "[tool.keras-lint] unknown key 'colour'" in r.stderr.decode()
 
 
 def test_bad_files_do_not_stop_the_run(project):

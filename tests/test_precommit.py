@@ -73,3 +73,29 @@ def test_no_python_files_is_a_clean_noop(hook_repo, work):
     r = try_repo(hook_repo, work, "keras-lint")
     assert r.returncode == 0, r.stdout.decode()
     assert "(no files to check)" in r.stdout.decode()
+
+
+def test_file_names_that_look_like_options(hook_repo, work):
+    """`--` comes before the file names: `-dash.py` is linted, a script named `--fix` does not
+    turn the check hook into a fixer, one named `--exit-zero` does not make it pass."""
+    bad = "#!/usr/bin/env python\nfrom keras.layers.core import Dense\n"
+    for name in ("-dash.py", "--fix", "--exit-zero"):
+        (work / name).write_text(bad)
+        (work / name).chmod(0o755)  # an executable with a python shebang: pre-commit passes it on
+    git(work, "add", "--", "-dash.py", "--fix", "--exit-zero")
+    r = try_repo(hook_repo, work, "keras-lint")
+    out = r.stdout.decode()
+    assert r.returncode == 1, out
+    for name in ("-dash.py", "--fix", "--exit-zero"):
+        assert f"{name}:2:1: KL402" in out
+        assert (work / name).read_text() == bad
+
+
+def test_hook_output_has_no_summary_per_batch(hook_repo, work):
+    """pre-commit splits many files over several runs; each printed "N problems." before."""
+    for i in range(3):
+        (work / f"m{i}.py").write_text("from keras.layers.core import Dense\n")
+    git(work, "add", ".")
+    r = try_repo(hook_repo, work, "keras-lint", "m0.py", "m1.py", "m2.py")
+    out = r.stdout.decode()
+    assert out.count(": KL402") == 3 and "problems" not in out, out

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from keras_lint import cli, files
+from keras_lint import cli, files, registry
 from keras_lint.engine import Settings, fix_source, lint_source
 from keras_lint.registry import all_rules
 from keras_lint.rule import Fix, Rule
@@ -274,7 +274,7 @@ def test_rule_exception_is_one_error_line(project, monkeypatch, capsys):
     (project / "bad.py").write_text("import keras\nexplode()\n")
     (project / "good.py").write_text("import keras\n" + FINDING)
     rules = [_Boom] + [r for r in all_rules().values() if r.code == "KL402"]
-    monkeypatch.setattr(cli, "enabled_rules", lambda *a, **k: rules)
+    monkeypatch.setattr(registry, "enabled_rules", lambda *a, **k: rules)
     monkeypatch.chdir(project)
     for mode in ([], ["--fix"], ["--diff"]):
         code = cli.main(["bad.py", "good.py", "-j", "1"] + mode)
@@ -289,7 +289,7 @@ def test_rule_exception_is_one_error_line(project, monkeypatch, capsys):
 def test_rule_exception_in_flake8_plugin(monkeypatch, capsys):
     from keras_lint import flake8_plugin
 
-    monkeypatch.setattr(flake8_plugin, "all_rules", lambda: {"KL999": _Boom})
+    monkeypatch.setattr(registry, "enabled_rules", lambda *a, **k: [_Boom])
     checker = flake8_plugin.KerasLintChecker(None, "bad.py", ["import keras\n", "explode()\n"])
     assert list(checker.run()) == []  # flake8's run is not aborted
     assert capsys.readouterr().err.startswith("bad.py: keras-lint: internal error in rule KL999 (boom)")
@@ -435,7 +435,7 @@ class _BadFix(Rule):
 
 def test_fix_that_does_not_parse_leaves_the_file_alone(project, monkeypatch, capsys):
     (project / "f.py").write_text("import keras\n" + FINDING)
-    monkeypatch.setattr(cli, "enabled_rules", lambda *a, **k: [_BadFix])
+    monkeypatch.setattr(registry, "enabled_rules", lambda *a, **k: [_BadFix])
     monkeypatch.chdir(project)
     code = cli.main(["f.py", "--fix", "-j", "1"])
     out, err = capsys.readouterr()

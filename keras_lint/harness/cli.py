@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def default_fixtures() -> Path:
-    for candidate in (PACKAGE_ROOT / "fixtures", Path.cwd() / "fixtures"):
+    # a checkout's fixtures/, else the copy a wheel ships as keras_lint/fixtures (setup.py)
+    installed = Path(__file__).resolve().parents[1] / "fixtures"
+    for candidate in (PACKAGE_ROOT / "fixtures", installed, Path.cwd() / "fixtures"):
         if candidate.is_dir():
             return candidate
     return PACKAGE_ROOT / "fixtures"

@@ -259,9 +259,9 @@ class LayerWithoutGetConfig(Rule):
     does.
 
     ## References
-    - Seed 002 §2 (`get_config` and `clone_model` as the test of a correct layer).
-    - catalog.md, KL301 (measured on TF 2.21 / Keras 3.15.1 / tf-keras 2.21.0).
     - https://keras.io/guides/serialization_and_saving/
+    - fixtures/KL301/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL301` (TF 2.21 / Keras 3.15 / tf-keras 2.21).
     """
 
     code = "KL301"
@@ -639,9 +639,9 @@ class LayerDropsKwargs(Rule):
     (forwarding would pass it twice), or when `**kwargs` is used for something else.
 
     ## References
-    - Seed 002 §2 (a layer is correct when `clone_model` can copy it).
-    - catalog.md, KL302 (measured on Keras 3.15).
     - https://keras.io/guides/making_new_layers_and_models_via_subclassing/
+    - fixtures/KL302/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL302` (Keras 3.15).
     """
 
     code = "KL302"
@@ -828,9 +828,9 @@ class GetOutputShapeFor(Rule):
     `call`). Calls of `get_output_shape_for` elsewhere in your code are not renamed.
 
     ## References
-    - Seed 001, "custom layer" (the Keras 1 documentation's three methods).
-    - catalog.md, KL303 (measured on TF 2.21 / Keras 3.15 / tf-keras 2.21).
-    - https://keras.io/api/layers/base_layer/#compute_output_shape-method
+    - https://keras.io/api/layers/base_layer/ (`compute_output_shape`)
+    - fixtures/KL303/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL303` (TF 2.21 / Keras 3.15 / tf-keras 2.21).
     """
 
     code = "KL303"

@@ -408,8 +408,9 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
     No automatic fix: the padding value and what the extra index means depend on the code.
 
     ## References
-    - Seed 001 §17 (argmax when there are no ground-truth boxes).
-    - catalog.md, KL601; fixtures/KL601.
+    - https://www.tensorflow.org/api_docs/python/tf/math/argmax
+    - fixtures/KL601/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL601`.
     """
 
     code = "KL601"
@@ -552,8 +553,10 @@ class ShapeIntFloatMix(DeferredScopes, Rule):
     where a module alias for `tensorflow` is imported.
 
     ## References
-    - Seed 001 "common errors" 2.
-    - catalog.md, KL602; fixtures/KL602.
+    - https://www.tensorflow.org/api_docs/python/tf/shape
+    - https://www.tensorflow.org/api_docs/python/tf/cast
+    - fixtures/KL602/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL602`.
     """
 
     code = "KL602"

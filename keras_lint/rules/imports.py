@@ -50,8 +50,9 @@ class ObtainInputShape(Rule):
     `try: ... except ImportError:` compatibility shim are left alone.
 
     ## References
-    - Seed 000 (`ImportError: cannot import name '_obtain_input_shape'`, keras 2.2.2).
-    - catalog.md, KL401 (measured on TF 2.21 / Keras 3.15 / tf-keras 2.21).
+    - https://github.com/keras-team/keras-applications (archived: the package the helper moved to)
+    - fixtures/KL401/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL401` (TF 2.21 / Keras 3.15 / tf-keras 2.21).
     """
 
     code = "KL401"
@@ -176,9 +177,10 @@ class MovedImport(Rule):
     `try: ... except ImportError:` shim are left alone.
 
     ## References
-    - Seeds 000 (`keras.backend.tensorflow_backend.set_session`), 001 (`keras.engine.topology`,
-      `keras.layers.core`, `keras.utils.np_utils`), 003 (`keras.utils.visualize_util.plot`).
-    - catalog.md, KL402 and the measured replacement table.
+    - https://keras.io/guides/migrating_to_keras_3/
+    - https://keras.io/api/ (where each name lives now)
+    - fixtures/KL402/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL402`; the replacement table is checked against the installed Keras by the tests.
     """
 
     code = "KL402"

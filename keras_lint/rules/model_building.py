@@ -149,9 +149,10 @@ class RawOpOnSymbolicTensor(Rule):
     a chain may still need moving into a Layer by hand.
 
     ## References
-    - Seed 001 §16 (`'NoneType' object has no attribute '_inbound_nodes'`).
-    - catalog.md, KL101 (measured on TF 2.21 / Keras 3.15 / tf-keras 2.21).
-    - https://keras.io/api/ops/
+    - https://keras.io/guides/migrating_to_keras_3/
+    - https://keras.io/api/ops/ (the `keras.ops` replacements)
+    - fixtures/KL101/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL101` (TF 2.21 / Keras 3.15 / tf-keras 2.21).
     """
 
     code = "KL101"
@@ -321,8 +322,9 @@ class SliceIntoLayer(Rule):
     No fix: on the stacks keras-lint targets the code works as written.
 
     ## References
-    - Seed 001 §16.
-    - catalog.md, KL102 (passes on Keras 3.15 and tf-keras 2.21).
+    - https://keras.io/api/layers/core_layers/lambda/
+    - fixtures/KL102/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL102` (passes on Keras 3.15 and tf-keras 2.21: both wrap slices).
     """
 
     code = "KL102"

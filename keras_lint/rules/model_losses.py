@@ -144,10 +144,10 @@ class ModelLevelAddLoss(_ReceiverRule):
     No automatic fix: the loss has to move into a layer, which changes the model's structure.
 
     ## References
-    - Seed 002 §3 (TPU: no `add_loss`/`add_metric` at the end of the model), seed 001
-      "add_loss" (the VAE and Mask R-CNN code).
-    - catalog.md, KL201; fixtures/KL201 (Keras 3 `NotImplementedError`; tf-keras runs on CPU,
-      the TPU failure is not reproducible here).
+    - https://keras.io/guides/migrating_to_keras_3/
+    - https://keras.io/api/losses/
+    - fixtures/KL201/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL201` (Keras 3 `NotImplementedError`; the TPU failure is not reproducible here).
     """
 
     code = "KL201"
@@ -292,9 +292,10 @@ class ModelLevelMetrics(_ReceiverRule):
     No automatic fix: the metric has to move into a layer or into `compile`.
 
     ## References
-    - Seed 002 §3 (no `add_metric` for TPU), seed 001 §5 (`metrics_names.append`,
-      `metrics_tensors.append`) and "add_loss" (`_losses = []`, `_per_input_losses = {}`).
-    - catalog.md, KL202; fixtures/KL202.
+    - https://keras.io/guides/migrating_to_keras_3/
+    - https://keras.io/api/metrics/
+    - fixtures/KL202/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL202`.
     """
 
     code = "KL202"

@@ -63,9 +63,10 @@ class MultiGpuModel(Rule):
     Imports inside a `try: ... except ImportError:` shim are left alone.
 
     ## References
-    - Seed 002 (`MirroredStrategy` replaces `multi_gpu_model`), seed 003 (saving a
-      `multi_gpu_model` for CPU use).
-    - catalog.md, KL203; fixtures/KL203.
+    - https://www.tensorflow.org/guide/distributed_training (`MirroredStrategy`)
+    - https://keras.io/guides/distributed_training_with_tensorflow/
+    - fixtures/KL203/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL203`.
     """
 
     code = "KL203"

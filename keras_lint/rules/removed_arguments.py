@@ -150,11 +150,10 @@ class RemovedArguments(ReceiverMixin, Rule):
     to KL402.
 
     ## References
-    - Seeds 001 (`SGD(lr=0.01, decay=1e-6)`), 003 (`Dense(output_dim=64)`, `merge([x1, x2],
-      mode='concat')`, `expand_dims(x, dim=-1)`), 004 (`fit(nb_epoch=)`, `Model(input=, output=)`,
-      `rmsprop(lr=, decay=)`, `BatchNormalization(mode=0)`).
-    - Keras 2.0 release notes and `keras/legacy/interfaces.py` (the converters).
-    - catalog.md, KL403.
+    - https://github.com/keras-team/keras/releases/tag/2.0.0 (the Keras 2 argument renames)
+    - https://keras.io/api/optimizers/ (`learning_rate`)
+    - fixtures/KL403/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL403`.
     """
 
     code = "KL403"

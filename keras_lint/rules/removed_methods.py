@@ -84,10 +84,10 @@ class RemovedMethods(ReceiverMixin, Rule):
     lost; see KL405 for `tf.config`), and `K.get_session()` is reported without a fix.
 
     ## References
-    - Seeds 000 (`model._make_predict_function()`), 001 (`fit_generator`, `K.tf.assign`,
-      `K.get_session()`/`K.set_session()`), 003 and 004 (`fit_generator`).
-    - Keras 2.1 deprecated the generator methods; Keras 3 removed them.
-    - catalog.md, KL404.
+    - https://keras.io/guides/migrating_to_keras_3/
+    - https://keras.io/api/models/model_training_apis/ (`fit` takes generators)
+    - fixtures/KL404/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL404`.
     """
 
     code = "KL404"

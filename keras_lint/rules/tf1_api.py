@@ -71,10 +71,11 @@ class TF1Api(Rule):
     binding (`from tensorflow import train`; `train.AdamOptimizer`) is reported without a fix.
 
     ## References
-    - Seeds 000 (`tf.GPUOptions`, `tf.Session`, `tf.ConfigProto`, `tf.get_default_graph`), 001 §22
-      (`tf.ConfigProto(allow_soft_placement=True)`), 003 (`with tf.Session() as sess`).
-    - TensorFlow's "Migrate to TF 2" guide and `tf_upgrade_v2`'s rename tables.
-    - catalog.md, KL405.
+    - https://www.tensorflow.org/guide/migrate (TensorFlow's "Migrate to TF2" guide)
+    - https://www.tensorflow.org/guide/migrate/upgrade (`tf_upgrade_v2` and its rename tables)
+    - https://www.tensorflow.org/api_docs/python/tf/compat/v1
+    - fixtures/KL405/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL405`.
     """
 
     code = "KL405"

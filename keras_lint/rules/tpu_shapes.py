@@ -88,8 +88,10 @@ class WhereWithoutBranches(Rule):
     No automatic fix: the code after the call has to work on a mask instead of indices.
 
     ## References
-    - Seed 002 §4 (TPU: no `tf.where` with x and y None, nothing dynamic).
-    - catalog.md, KL501; fixtures/KL501 (static shapes measured; TPU failure not reproducible).
+    - https://www.tensorflow.org/api_docs/python/tf/where
+    - https://www.tensorflow.org/guide/tpu
+    - fixtures/KL501/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL501` (static shapes measured; the TPU failure is not reproducible here).
     """
 
     code = "KL501"
@@ -200,8 +202,10 @@ class DataDependentShape(Rule):
     No automatic fix: the code after the op has to work on a mask or a padded tensor.
 
     ## References
-    - Seed 002 §4.
-    - catalog.md, KL502; fixtures/KL502 (static shapes measured; TPU failure not reproducible).
+    - https://www.tensorflow.org/api_docs/python/tf/boolean_mask
+    - https://www.tensorflow.org/guide/tpu
+    - fixtures/KL502/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL502` (static shapes measured; the TPU failure is not reproducible here).
     """
 
     code = "KL502"
@@ -279,8 +283,9 @@ class WhereBranchMismatch(DeferredScopes, Rule):
     No automatic fix: which side to cast depends on the dtype you want.
 
     ## References
-    - Seed 001 "common errors" 1 (`tf.where(x>1, x, 1)`).
-    - catalog.md, KL503; fixtures/KL503.
+    - https://www.tensorflow.org/api_docs/python/tf/where
+    - fixtures/KL503/ in this repository: the failing program and its fix, run by
+      `keras-lint verify KL503`.
     """
 
     code = "KL503"
