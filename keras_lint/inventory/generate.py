@@ -269,18 +269,30 @@ def tf_renames(tf_names: Dict[str, str]) -> Dict[str, str]:
         if not (old.startswith("tf.") and new.startswith("tf.")):
             continue  # entries for other packages (contrib_data.*, ...)
         old, new = "tensorflow" + old[2:], "tensorflow" + new[2:]
-        if old not in tf_names and _exists(new, tf_names):
+        if _missing(old, tf_names) and _exists(new, tf_names):
             out[old] = new
     return out
 
 
+def _missing(path: str, names: Dict[str, str]) -> bool:
+    """Provably absent: a listed module lacks one of the components."""
+    parts = path.split(".")
+    for i in range(2, len(parts) + 1):
+        kind = names.get(".".join(parts[:i]))
+        if kind is None:
+            return names.get(".".join(parts[: i - 1])) in ("m", "a")
+        if kind not in ("m", "a"):
+            return False
+    return False
+
+
 def _exists(path: str, names: Dict[str, str]) -> bool:
-    """Listed, or below a listed class/function/value (a method of a class)."""
+    """Listed (and loadable), or below a listed class/function/value (a method of a class)."""
     parts = path.split(".")
     for i in range(len(parts), 0, -1):
         kind = names.get(".".join(parts[:i]))
         if kind is not None:
-            return i == len(parts) or kind in ("c", "f", "v", "?")
+            return kind != "?" and (i == len(parts) or kind in ("c", "f", "v"))
     return False
 
 

@@ -18,7 +18,8 @@ from ..fixes import dotted_expr, import_module_as, module_of_import_from, split_
 from ..names import canonical, dotted_name
 from ..rule import SAFE, UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
 from ..tables.backend_ops import BACKEND_GUIDANCE, BACKEND_MOVES, COMMON_KEYWORDS, BackendMove
-from ..tables.imports import MOVED_MODULES, OBTAIN_INPUT_SHAPE_OLD, find_moved
+from ..tables.imports import OBTAIN_INPUT_SHAPE_OLD, find_moved
+from ..tables.keywords import MERGE_FUNCTIONS, OPTIMIZER_ALIASES
 from ..tables.tf1_names import TF1_ONLY
 from .imports import REMOVED_PACKAGES
 
@@ -44,6 +45,8 @@ def owned_elsewhere(raw: str, target: str) -> Optional[str]:
         return "KL401"
     if canon in ("keras.backend.get_session", "keras.backend.set_session") or _through_backend_tf(raw):
         return "KL404"
+    if canon.startswith("keras.optimizers.") and parts[-1] in OPTIMIZER_ALIASES or canon in MERGE_FUNCTIONS:
+        return "KL403"
     if raw.startswith("tensorflow.") and not raw.startswith("tensorflow.compat."):
         rest = raw[len("tensorflow."):]
         if any(rest == k or rest.startswith(k + ".") for k in TF1_ONLY):
@@ -210,7 +213,7 @@ class MissingOnTarget(Rule):
 
     code = "KL406"
     name = "missing-on-target"
-    message = "`{written}` does not exist on {stack}: {what}"
+    message = "`{written}` is not in {stack}: {what}"
     fix_safety = UNSAFE
     triggers = ("keras", "tensorflow")
 
@@ -263,15 +266,21 @@ class MissingOnTarget(Rule):
                 fixed="import tensorflow as tf\ntf.compat.v1.train.init_from_checkpoint(ckpt, {'/': '/'})\n"),
         Invalid("from tensorflow import parse_single_example\n",
                 fixed="from tensorflow.io import parse_single_example\n"),
-        Invalid("import tensorflow as tf\ncell = tf.contrib.rnn.BasicRNNCell(8)\n", line=2,
-                fixed="import tensorflow as tf\ncell = tf.compat.v1.nn.rnn_cell.BasicRNNCell(8)\n"),
+        Invalid("import tensorflow as tf\nr = tf.contrib.cluster_resolver.ClusterResolver\n", line=2,
+                fixed="import tensorflow as tf\nr = tf.distribute.cluster_resolver.ClusterResolver\n"),
+        # tf_upgrade_v2 names tf.compat.v1.nn.rnn_cell.BasicRNNCell, which fails to load on TF 2.21
+        Invalid("import tensorflow as tf\ncell = tf.contrib.rnn.BasicRNNCell(8)\n", line=2),
         Invalid("import tensorflow as tf\nslim = tf.contrib.slim\n", line=2),
         Invalid("import tensorflow as tf\nest = tf.compat.v1.estimator.Estimator\n", line=2),
         Invalid("from tensorflow.contrib import layers\n"),
         Invalid("import keras\ngen = keras.preprocessing.image.ImageDataGenerator(rescale=1 / 255)\n", line=2),
         Invalid("from keras.initializers import normal\n"),
         Invalid("import tensorflow as tf\nK = tf.keras.backend\nphase = tf.keras.backend.learning_phase()\n", line=3),
-        Invalid("from tensorflow.compat.v1.keras import backend as K\n"),
+        Invalid("from tensorflow.compat.v1.keras import backend as K\n",
+                fixed="from tensorflow.keras import backend as K\n"),
+        Invalid("from keras.preprocessing.image import ImageDataGenerator, load_img\n",
+                fixed="from keras.preprocessing.image import load_img\n"
+                      "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"),
         Invalid("import tf_keras as keras\nx = keras.backend.nothing_here(1)\n", line=2),
     ]
 
@@ -417,6 +426,8 @@ class MissingOnTarget(Rule):
         target = self.ctx.target
         canon = canonical(failing)
         parts = failing.split(".")
+        if ref.form in ("import", "from-module") and inventory.lookup(ref.raw, target).exists:
+            return self._not_importable(ref)
         if canon.startswith("keras.backend.") and len(canon.split(".")) == 3 and target == "keras3":
             return self._backend(ref, node, parts[-1])
         if failing.startswith("tensorflow") and "keras" not in parts:
@@ -430,9 +441,29 @@ class MissingOnTarget(Rule):
             return self._moved(ref, node, missing, home)
         facade = self._facade_path(ref.raw)
         if facade is not None:
-            return f"it remains in `{_tf_spelling(facade)}` (TensorFlow only)", None
+            fix = None
+            if ref.form == "from-name" and ref.statement is not None and ref.line is not None:
+                module, _, name = facade.rpartition(".")
+                if inventory.lookup(module, target, imported=True).exists:
+                    target_node, replacement = split_import_from(ref.statement, ref.line, {name: (module, name)})
+                    fix = Fix(UNSAFE, {target_node: replacement})
+            return "only `tf.keras` still has it (TensorFlow only)", fix
         owner = ".".join(parts[:-1])
         return f"`{owner}` has no `{parts[-1]}`; see `keras-lint rule KL406`", None
+
+    def _not_importable(self, ref: _Ref) -> Tuple[str, Optional[Fix]]:
+        """``from tensorflow.compat.v1.keras import backend`` on Keras 3: the module is only an
+        attribute there (``tf.compat.v1.keras``); ``tensorflow.keras`` is the same module and imports."""
+        for spelling in ("tensorflow.compat.v1.keras", "tensorflow.compat.v2.keras"):
+            if ref.raw == spelling or ref.raw.startswith(spelling + "."):
+                new = "tensorflow.keras" + ref.raw[len(spelling):]
+                if not inventory.lookup(new, self.ctx.target, imported=True).exists:
+                    break
+                if isinstance(ref.statement, cst.ImportFrom):
+                    fix = Fix(SAFE, {ref.statement: ref.statement.with_changes(module=dotted_expr(new))})
+                    return f"not importable (an attribute only); import `{new}`", fix
+                return f"not importable (an attribute only); import `{new}`", None
+        return "it exists only as an attribute, not as an importable module", None
 
     def _facade_path(self, raw: str) -> Optional[str]:
         if self.ctx.target != "keras3" or not raw.startswith("keras."):
@@ -449,10 +480,8 @@ class MissingOnTarget(Rule):
         guidance = BACKEND_GUIDANCE.get(name)
         facade = inventory.lookup(f"tensorflow.keras.backend.{name}", "keras3").exists
         fix = self._repoint_backend(ref, node) if facade else None
-        if guidance and facade:
-            return f"{guidance}; or `tf.keras.backend.{name}` (TensorFlow only)", fix
         if guidance:
-            return guidance, None
+            return guidance, fix
         if facade:
             return f"no `keras.ops` form; `tf.keras.backend.{name}` still has it (TensorFlow only)", fix
         return "Keras 3 has no such backend function; see `keras-lint rule KL406`", None
