@@ -32,7 +32,8 @@ def namespace(name: str) -> Dict[str, str]:
     return dict(line.split("\t", 1) for line in text.splitlines())
 
 
-# (prefix as written, stack) -> (data file, the prefix as spelled in that file); longest first
+# (prefix as written, stack) -> (data file, the prefix as spelled in that file); first match wins.
+# tf.keras and the other attributes TensorFlow loads lazily from the Keras in use depend on the stack.
 _PUBLIC_ROUTES: Tuple[Tuple[str, Optional[str], str, str], ...] = (
     ("tensorflow.compat.v1.keras", "keras3", "keras3/tensorflow.compat.v1.keras", "tensorflow.compat.v1.keras"),
     ("tensorflow.compat.v2.keras", "keras3", "keras3/tensorflow.compat.v2.keras", "tensorflow.compat.v2.keras"),
@@ -40,6 +41,10 @@ _PUBLIC_ROUTES: Tuple[Tuple[str, Optional[str], str, str], ...] = (
     ("tensorflow.compat.v1.keras", "tf-keras", "tf-keras/tensorflow.compat.v1.keras", "tensorflow.compat.v1.keras"),
     ("tensorflow.compat.v2.keras", "tf-keras", "tf-keras/tensorflow.compat.v2.keras", "tensorflow.compat.v2.keras"),
     ("tensorflow.keras", "tf-keras", "tf-keras/tensorflow.keras", "tensorflow.keras"),
+    *((lazy, stack, f"{stack}/{lazy}", lazy) for stack in STACKS
+      for lazy in ("tensorflow.compat.v1.layers", "tensorflow.compat.v2.initializers", "tensorflow.compat.v2.losses",
+                   "tensorflow.compat.v2.metrics", "tensorflow.compat.v2.optimizers", "tensorflow.initializers",
+                   "tensorflow.losses", "tensorflow.metrics", "tensorflow.optimizers")),
     ("keras", "keras3", "keras3/keras", "keras"),
     ("keras", "tf-keras", "common/tf_keras", "tf_keras"),  # Keras 2 code on the tf-keras stack
     ("tf_keras", None, "common/tf_keras", "tf_keras"),

@@ -45,7 +45,12 @@ DATA = Path(__file__).resolve().parent / "data"
 COMMON = ("tensorflow", "tf_keras")
 #: tf.keras depends on the stack: Keras 3's facade, or tf-keras with TF_USE_LEGACY_KERAS=1
 TF_KERAS_SPELLINGS = ("tensorflow.keras", "tensorflow.compat.v1.keras", "tensorflow.compat.v2.keras")
-STACK_PUBLIC = {"keras3": ("keras",) + TF_KERAS_SPELLINGS, "tf-keras": TF_KERAS_SPELLINGS}
+#: other attributes TensorFlow loads lazily from whichever Keras is in use (KerasLazyLoader)
+TF_KERAS_LAZY = ("tensorflow.compat.v1.layers", "tensorflow.initializers", "tensorflow.losses",
+                 "tensorflow.metrics", "tensorflow.optimizers", "tensorflow.compat.v2.initializers",
+                 "tensorflow.compat.v2.losses", "tensorflow.compat.v2.metrics", "tensorflow.compat.v2.optimizers")
+STACK_PUBLIC = {"keras3": ("keras",) + TF_KERAS_SPELLINGS + TF_KERAS_LAZY,
+                "tf-keras": TF_KERAS_SPELLINGS + TF_KERAS_LAZY}
 #: private trees read statically: package -> (its subdirectories to read, namespace file);
 #: the rest of each package is its generated public API, judged from the live modules
 PRIVATE = {"tensorflow": (None, "tensorflow.private"), "keras": (("src",), "keras.private"),
@@ -93,6 +98,13 @@ def walk_public(root: str) -> Dict[str, str]:
 
     def visit(mod: types.ModuleType, path: str, depth: int) -> None:
         try:
+            getattr(mod, "__name__")
+        except AttributeError:
+            # a KerasLazyLoader with nothing behind it on this stack (tf.compat.v1.layers on
+            # Keras 3: "`dense` is not available with Keras 3"): every member access fails
+            out[path] = "a"
+            return
+        try:
             members = sorted(dir(mod))
         except Exception:  # noqa: BLE001 - a lazy loader whose target is missing
             out[path] = "?"
@@ -122,8 +134,9 @@ def walk_public(root: str) -> Dict[str, str]:
                 out[child] = _kind(value)
 
     visit(_resolve(root), root, 0)
-    if root == "tensorflow":  # tf.keras is judged per stack, from its own files
-        out = {k: v for k, v in out.items() if "keras" not in k.split(".")}
+    if root == "tensorflow":  # tf.keras and its lazy relatives are judged per stack, from their own files
+        out = {k: v for k, v in out.items() if "keras" not in k.split(".")
+               and not any(k == lazy or k.startswith(lazy + ".") for lazy in TF_KERAS_LAZY)}
     return out
 
 

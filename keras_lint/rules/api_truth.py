@@ -43,7 +43,8 @@ def owned_elsewhere(raw: str, target: str) -> Optional[str]:
         return "KL203"
     if "_obtain_input_shape" in parts and any(canon.startswith(m) for m in OBTAIN_INPUT_SHAPE_OLD):
         return "KL401"
-    if canon in ("keras.backend.get_session", "keras.backend.set_session") or _through_backend_tf(raw):
+    if (canon in ("keras.backend.get_session", "keras.backend.set_session")
+            and not raw.startswith("tensorflow.compat.v1.")) or _through_backend_tf(raw):
         return "KL404"
     if canon.startswith("keras.optimizers.") and parts[-1] in OPTIMIZER_ALIASES or canon in MERGE_FUNCTIONS:
         return "KL403"
