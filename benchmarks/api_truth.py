@@ -178,16 +178,20 @@ def dead_references(root: Path, target: str) -> Tuple[List[Ref], int]:
     unique = sorted({(r[2], r[3]) for r in refs})
     dead = live_dead(unique, target) if unique else set()
     out = []
-    dead_imports: Dict[str, List[str]] = collections.defaultdict(list)  # per file
+    dead_imports: Dict[str, List[str]] = collections.defaultdict(list)  # per file: dead import names
+    dead_modules: Set[Tuple[str, int, str]] = set()  # (path, line, module) of dead `from` modules
     for r in refs:
-        path, _, name, imported, _, is_import = r
+        path, line, name, imported, _, is_import = r
         if (name, imported) not in dead:
             continue
-        # a use through a name whose own import is dead: the import is the one reference
-        if any(name.startswith(m + ".") for m in dead_imports[path]):
-            continue
+        if not is_import and any(name.startswith(m + ".") for m in dead_imports[path]):
+            continue  # a use through a name whose own import is dead: that import is the reference
+        if is_import and not imported and (path, line, name.rsplit(".", 1)[0]) in dead_modules:
+            continue  # `from dead.module import x`: the module is the reference
         if is_import:
             dead_imports[path].append(name)
+            if imported:
+                dead_modules.add((path, line, name))
         out.append(r)
     return out, len(refs)
 

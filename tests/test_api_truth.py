@@ -304,3 +304,28 @@ def test_messages_fit_a_terminal_line():
             if len(message) > 140:
                 long.append(message)
     assert not long, long
+
+
+def test_inventory_is_loaded_only_when_a_file_needs_it():
+    inventory.namespace.cache_clear()
+    rule = [MissingOnTarget]
+    lint_source(b"import os\nx = os.path.join('a', 'b')\n", "t.py", Settings(rule))
+    lint_source(b"import keras  # a file that names no keras attribute\nprint(1)\n", "t.py", Settings(rule))
+    assert inventory.namespace.cache_info().currsize == 0
+    lint_source(b"import keras\nm = keras.ops.mean(x)\n", "t.py", Settings(rule))
+    assert inventory.namespace.cache_info().currsize == 1  # only the keras namespace
+
+
+def test_rule_docs_print():
+    out = subprocess.run([sys.executable, "-m", "keras_lint", "rule", "KL406"], capture_output=True, text=True)
+    assert out.returncode == 0 and "## Fix safety" in out.stdout and "tf_upgrade_v2" in out.stdout
+
+
+def test_names_in_guidance_exist_on_keras_3():
+    import re
+
+    from keras_lint.tables.backend_ops import BACKEND_GUIDANCE
+
+    named = {m for text in BACKEND_GUIDANCE.values() for m in re.findall(r"`(keras\.[A-Za-z_.]+)", text)}
+    assert named
+    assert [n for n in named if not inventory.lookup(n, "keras3").exists] == []

@@ -87,6 +87,8 @@ def _private(spelled: str) -> Optional[Dict[str, str]]:
 def lookup(qualname: str, stack: str, imported: bool = False) -> Verdict:
     """Judge ``qualname`` on ``stack``. ``imported``: the last component is the module of an
     ``import`` statement, which must be importable, not just reachable as an attribute."""
+    if qualname in ROOTS:
+        return Verdict(spelled=qualname, kind="m")  # the packages themselves: no data needed
     routed = _route(qualname, stack)
     if routed is None:
         return Verdict()

@@ -54,7 +54,7 @@ STACK_PUBLIC = {"keras3": ("keras",) + TF_KERAS_SPELLINGS + TF_KERAS_LAZY,
 #: private trees read statically: package -> (its subdirectories to read, namespace file);
 #: the rest of each package is its generated public API, judged from the live modules
 PRIVATE = {"tensorflow": (None, "tensorflow.private"), "keras": (("src",), "keras.private"),
-           "tf_keras": (("src",), "tf_keras.private")}
+           "tf_keras": (("src", "api"), "tf_keras.private")}
 _NOT_PRIVATE = {"tensorflow": ("_api", "include")}
 _ROOT_PACKAGES = ("tensorflow", "keras", "tf_keras")
 
@@ -217,11 +217,15 @@ def walk_private(package_dir: Path, package: str, subdirs) -> Dict[str, str]:
         for fname in sorted(filenames):
             stem, ext = os.path.splitext(fname)
             if ext == ".py":
-                if stem.endswith("_test") or stem == "conftest":
-                    continue
                 modname = ".".join(parts) if stem == "__init__" else ".".join(parts + (stem,))
+                source = Path(dirpath, fname).read_bytes()
+                # tests: the module exists, its names are not worth the space; protobuf modules
+                # and anything that writes globals() build their names at import time
+                if stem.endswith(("_test", "_pb2")) or stem == "conftest" or b"globals()" in source:
+                    out[modname] = "?"
+                    continue
                 try:
-                    tree = ast.parse(Path(dirpath, fname).read_bytes())
+                    tree = ast.parse(source)
                 except (SyntaxError, ValueError):
                     out[modname] = "?"
                     continue
