@@ -31,6 +31,7 @@ RULES: Dict[str, Entry] = {
     'KL403': Entry('removed-keyword-argument', True, (), 'safe'),
     'KL404': Entry('removed-keras-method', True, (), 'safe'),
     'KL405': Entry('tf1-only-api', True, (), 'safe'),
+    'KL406': Entry('missing-on-target', True, (), 'unsafe'),
     'KL501': Entry('where-without-branches', True, (), None),
     'KL502': Entry('data-dependent-shape', False, (), None),
     'KL503': Entry('where-branch-mismatch', True, (), None),

@@ -77,7 +77,7 @@ def make_fixed(code: str, exp: StackExpect, workdir: Path) -> "tuple[Check, Opti
         return Check(False, f"--fix failed: {result.error}"), None
     if result.fixed_source is None:
         return Check(False, f"--fix --unsafe-fixes changed nothing in {exp.bad.name}"), None
-    copy = workdir / f"{code}-{exp.stack}"
+    copy = workdir / f"{exp.bad.parent.name}-{exp.stack}"
     shutil.copytree(exp.bad.parent, copy)
     fixed = copy / exp.bad.name
     fixed.write_bytes(result.fixed_source)

@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..registry import all_rules
 from .checks import Check, lint_check, make_fixed
-from .fixtures import FAILS, NOT_REPRODUCIBLE, Fixture, StackExpect
+from .fixtures import FAILS, NOT_REPRODUCIBLE, Fixture, StackExpect, rule_of
 from .runner import Batch, Job, run_all
 
 PROVEN, MARKED, FAILED = "proven", "not-reproducible", "FAILED"
@@ -118,7 +118,7 @@ Wire = Tuple[Row, str, str, Callable[[Optional[dict], Optional[str]], Check]]  #
 def _plan(row: Row, fixture: Optional[Fixture], tmp: Path,
           timeout: Optional[float]) -> Tuple[List[Job], List[Wire], bool]:
     """Static checks now (no TensorFlow); the programs to run later, and how to judge them."""
-    code, stack = row.code, row.stack
+    code, stack = rule_of(row.code), row.stack
     if fixture is None:
         row.problems.append("no fixture" if code in all_rules() else "no fixture and no rule")
         return [], [], False
@@ -138,7 +138,7 @@ def _plan(row: Row, fixture: Optional[Fixture], tmp: Path,
     programs = [("bad", exp.bad, lambda r, f: judge_bad(exp, r, f)), ("good", exp.good, judge_runs)]
     if fixed_path is not None:
         programs.append(("fixed", fixed_path, judge_runs))
-    jobs = [Job(f"{code}/{stack}/{check}", path, limit) for check, path, _ in programs]
+    jobs = [Job(f"{row.code}/{stack}/{check}", path, limit) for check, path, _ in programs]
     wires = [(row, check, job.id, judge) for (check, _, judge), job in zip(programs, jobs)]
     return jobs, wires, exp.isolated
 
