@@ -21,6 +21,7 @@ from ..tables.backend_ops import BACKEND_GUIDANCE, BACKEND_MOVES, COMMON_KEYWORD
 from ..tables.imports import OBTAIN_INPUT_SHAPE_OLD, find_moved
 from ..tables.keywords import MERGE_FUNCTIONS, OPTIMIZER_ALIASES
 from ..tables.tf1_names import TF1_ONLY
+from ._bindings import OTHER, bindings, is_free
 from .imports import REMOVED_PACKAGES
 
 _ROOTS = inventory.ROOTS
@@ -288,7 +289,6 @@ class MissingOnTarget(Rule):
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._refs: List[_Ref] = []
-        self._rebound: Set[str] = set()
         #: local name -> (import statement, alias) that bound it last
         self._import_of: Dict[str, Tuple[cst.CSTNode, cst.ImportAlias]] = {}
 
@@ -331,44 +331,6 @@ class MissingOnTarget(Rule):
             return
         self._refs.append(_Ref(node, raw, written, "attr", parent=parent))
 
-    # names the file binds itself: a parameter or assignment named K is not the module
-    def visit_Param(self, node: cst.Param) -> None:
-        self._rebound.add(node.name.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._bind_targets(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._bind_targets(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._bind_targets(node.target)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind_targets(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        if not isinstance(self.ctx.parent(), cst.ImportAlias):
-            self._bind_targets(node.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind_targets(node.target)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._rebound.add(node.name.value)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._rebound.add(node.name.value)
-
-    def _bind_targets(self, target: cst.CSTNode) -> None:
-        if isinstance(target, cst.Name):
-            self._rebound.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                self._bind_targets(el.value)
-        elif isinstance(target, cst.StarredElement):
-            self._bind_targets(target.value)
-
     def _shim(self) -> bool:
         """Inside a compatibility shim: a try that catches ImportError/AttributeError, or an
         ``if``/conditional expression that tests versions or ``hasattr``."""
@@ -389,8 +351,8 @@ class MissingOnTarget(Rule):
         target = self.ctx.target
         reported_imports: Set[int] = set()
         for ref in self._refs:
-            if ref.form == "attr" and ref.written.split(".")[0] in self._rebound:
-                continue
+            if ref.form == "attr" and self._rebound(ref.written.split(".")[0]):
+                continue  # a parameter or assignment named K somewhere: not (only) the module
             if id(ref.node) in taken or (ref.statement is not None and id(ref.statement) in taken) or \
                     (ref.parent is not None and id(ref.parent) in taken):
                 continue
@@ -487,13 +449,16 @@ class MissingOnTarget(Rule):
             return f"no `keras.ops` form; `tf.keras.backend.{name}` still has it (TensorFlow only)", fix
         return "Keras 3 has no such backend function; see `keras-lint rule KL406`", None
 
+    def _rebound(self, name: str) -> bool:
+        return any(what == OTHER for what in bindings(self.ctx).get(name, ()))
+
     def _keras_name(self) -> Tuple[Optional[str], Tuple[ImportSpec, ...]]:
-        """How the fixed code names Keras 3: a name already bound to it, else ``keras`` with
-        ``import keras`` added, unless the file binds ``keras`` to something else."""
+        """How the fixed code names Keras 3: a name bound to it and nothing else, else ``keras``
+        with ``import keras`` added, if nothing else in the file is called ``keras``."""
         for local, full in self.ctx.imports.bindings.items():
-            if full == "keras" and local not in self._rebound:
+            if full == "keras" and is_free(self.ctx, local, "keras"):
                 return local, ()
-        if "keras" in self.ctx.imports.bindings or "keras" in self._rebound:
+        if not is_free(self.ctx, "keras", "keras"):
             return None, ()
         return "keras", (ImportSpec("keras"),)
 
