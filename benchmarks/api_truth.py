@@ -34,7 +34,6 @@ from typing import Dict, Iterator, List, Set, Tuple
 ROOTS = ("keras", "tensorflow", "tf_keras")
 NAME_RULES = ("KL2", "KL3", "KL4")
 SHIM_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"}
-SHIM_WORDS = ("__version__", "VERSION", "version", "hasattr(", "getattr(", "is_tf2", "tf2.enabled")
 
 # path, line, qualname, imported (a module import), shim-or-rebound, is an import statement
 Ref = Tuple[str, int, str, bool, bool, bool]
@@ -59,6 +58,8 @@ class _Refs(ast.NodeVisitor):
         self.shim_depth -= shim
 
     def visit_If(self, node: ast.If) -> None:
+        from keras_lint.rules.api_truth import SHIM_WORDS  # the same policy as the rule
+
         shim = any(w in (ast.get_source_segment(self.source, node.test) or "") for w in SHIM_WORDS)
         self.shim_depth += shim
         self.generic_visit(node)

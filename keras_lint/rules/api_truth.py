@@ -25,7 +25,9 @@ from ._bindings import OTHER, bindings, is_free
 from .imports import REMOVED_PACKAGES
 
 _ROOTS = inventory.ROOTS
-_SHIM_WORDS = ("__version__", "VERSION", "version", "hasattr(", "getattr(", "is_tf2", "tf2.enabled")
+#: words in an ``if`` test that make its branches a compatibility shim: versions, ``hasattr``, and
+#: Keras 2's ``K.backend() == 'theano'`` switches between backends
+SHIM_WORDS = ("__version__", "VERSION", "version", "hasattr(", "getattr(", "is_tf2", "tf2.enabled", "backend()")
 
 
 # -- which rule owns a name ------------------------------------------------------------------------
@@ -232,9 +234,13 @@ class MissingOnTarget(Rule):
         "    from keras.layers import Conv2D\n",
         "import tensorflow as tf\nif hasattr(tf, 'contrib'):\n    slim = tf.contrib.slim\n",
         "import tensorflow as tf\nif tf.__version__.startswith('1.'):\n    tf.gfile.GFile('x')\n",
+        "from keras import backend as K\nif K.backend() == 'theano':\n    y = K.pattern_broadcast(x, [False])\n",
         # a name the file rebinds: not the module any more
         "from keras import backend as K\ndef f(K):\n    return K.mean(1)\n",
         "import keras\nclass K:\n    pass\nK.mean\n",
+        # the file adds the name to the module itself (monkeypatching, as bert4keras does)
+        "import keras.backend as K\nK.where = my_where\ny = K.where(c, a, b)\n",
+        "from keras import backend as K\nsetattr(K, 'flatten', my_flatten)\ny = K.flatten(x)\n",
         # look-alikes: not Keras or TensorFlow
         "import mylib.backend as K\nm = K.mean(x)\n",
         "import numpy as np\nm = np.mean(x)\n",
@@ -284,11 +290,15 @@ class MissingOnTarget(Rule):
                 fixed="from keras.preprocessing.image import load_img\n"
                       "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"),
         Invalid("import tf_keras as keras\nx = keras.backend.nothing_here(1)\n", line=2),
+        # a look-alike of monkeypatching: an attribute set on another object
+        Invalid("from keras import backend as K\nlayer.where = my_where\ny = K.where(c, a, b)\n", line=3),
     ]
 
     def __init__(self, ctx) -> None:
         super().__init__(ctx)
         self._refs: List[_Ref] = []
+        #: names the file adds to a Keras/TensorFlow module itself (``K.where = where``)
+        self._patched: Set[str] = set()
         #: local name -> (import statement, alias) that bound it last
         self._import_of: Dict[str, Tuple[cst.CSTNode, cst.ImportAlias]] = {}
 
@@ -331,6 +341,23 @@ class MissingOnTarget(Rule):
             return
         self._refs.append(_Ref(node, raw, written, "attr", parent=parent))
 
+    # a module attribute the file sets exists from then on: `K.where = where`, setattr(K, "x", f)
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        if isinstance(node.target, cst.Attribute):
+            self._patch(node.target.value, node.target.attr.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "setattr" and len(node.args) >= 2:
+            name = node.args[1].value
+            if isinstance(name, cst.SimpleString):
+                self._patch(node.args[0].value, name.evaluated_value)
+
+    def _patch(self, owner: cst.BaseExpression, attr: object) -> None:
+        written = dotted_name(owner)
+        raw = self.ctx.imports.resolve_dotted(written) if written else None
+        if raw is not None and isinstance(attr, str):
+            self._patched.add(f"{raw}.{attr}")
+
     def _shim(self) -> bool:
         """Inside a compatibility shim: a try that catches ImportError/AttributeError, or an
         ``if``/conditional expression that tests versions or ``hasattr``."""
@@ -339,7 +366,7 @@ class MissingOnTarget(Rule):
         for anc in reversed(self.ctx.stack):
             if isinstance(anc, (cst.If, cst.IfExp, cst.While)):
                 text = self.ctx.module.code_for_node(anc.test)
-                if any(w in text for w in _SHIM_WORDS):
+                if any(w in text for w in SHIM_WORDS):
                     return True
         return False
 
@@ -363,6 +390,8 @@ class MissingOnTarget(Rule):
                 continue
             raw_parts = ref.raw.split(".")
             failing = ".".join(raw_parts[: verdict.missing + 1])
+            if failing in self._patched:
+                continue  # the file sets it on the module itself
             if owned_elsewhere(failing, target) or owned_elsewhere(ref.raw, target):
                 continue
             if ref.form == "from-module":
