@@ -286,6 +286,9 @@ def tf_renames(tf_names: Dict[str, str]) -> Dict[str, str]:
         if not (old.startswith("tf.") and new.startswith("tf.")):
             continue  # entries for other packages (contrib_data.*, ...)
         old, new = "tensorflow" + old[2:], "tensorflow" + new[2:]
+        if any(n == lazy or n.startswith(lazy + ".") or "keras" in n.split(".")
+               for n in (old, new) for lazy in TF_KERAS_LAZY):
+            continue  # Keras names TensorFlow serves: they depend on the stack
         if _missing(old, tf_names) and _exists(new, tf_names):
             out[old] = new
     return out

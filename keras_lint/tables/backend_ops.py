@@ -124,5 +124,5 @@ BACKEND_GUIDANCE: Dict[str, str] = {
     "gradients": "use `tf.GradientTape` (TensorFlow backend)",
     "switch": "use `keras.ops.where(cond, a, b)` (elementwise) or `keras.ops.cond` (scalar condition)",
     "batch_dot": "use `keras.ops.einsum` or `keras.ops.matmul` for batched products",
-    "count_params": "use `layer.count_params()` or `keras.utils.summary` of the model",
+    "count_params": "use `layer.count_params()` (or `model.count_params()`)",
 }
