@@ -35,7 +35,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from . import __version__
 
 CACHE_DIR = ".keras_lint_cache"
-FORMAT = 1
+FORMAT = 2  # 2: a notebook cell per finding
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by keras-lint.\n"
@@ -100,7 +100,7 @@ def clean(root: str) -> bool:
     return True
 
 
-Entry = Dict[str, object]  # {"h": content hash, "r": "KL101,...", "d": [[line, col, end_line, end_col, code, msg, fix], ...]}
+Entry = Dict[str, object]  # {"h": content hash, "r": "KL101,...", "d": [[line, col, end_line, end_col, code, msg, fix, cell], ...]}
 
 
 class Cache:
@@ -139,14 +139,16 @@ class Cache:
             return None
         try:
             return [Diagnostic(path, int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), str(d[5]),
-                               None if d[6] is None else str(d[6])) for d in entry["d"]]  # type: ignore[union-attr]
+                               None if d[6] is None else str(d[6]), cell=None if d[7] is None else int(d[7]))
+                    for d in entry["d"]]  # type: ignore[union-attr]
         except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: lint the file again
             return None
 
     def put(self, path: str, digest: str, codes: str, diagnostics) -> None:
         self.entries[self._rel(path)] = {
             "h": digest, "r": codes,
-            "d": [[d.line, d.column, d.end_line, d.end_column, d.code, d.message, d.fix_safety] for d in diagnostics],
+            "d": [[d.line, d.column, d.end_line, d.end_column, d.code, d.message, d.fix_safety, d.cell]
+                  for d in diagnostics],
         }
         self.dirty = True
 

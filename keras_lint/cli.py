@@ -116,7 +116,8 @@ def _unified_diff(path: str, old: bytes, new: bytes) -> str:
 
 def process(job: Job) -> Outcome:
     """Lint (and maybe fix) one file. Never raises: every failure becomes ``result.error``."""
-    from .engine import FileResult, fix_source, lint_source
+    from .engine import FileResult
+    from .notebooks import fix_file, lint_file
 
     if job.profile:
         return _profiled(job)
@@ -126,8 +127,8 @@ def process(job: Job) -> Outcome:
             return Outcome(FileResult(job.path, error=error))
         assert source is not None
         if job.mode == "check":
-            return Outcome(lint_source(source, job.path, job.settings))
-        result = fix_source(source, job.path, job.settings)
+            return Outcome(lint_file(source, job.path, job.settings))
+        result = fix_file(source, job.path, job.settings)
         if result.fixed_source is None:
             return Outcome(result)
         if job.mode == "diff":
@@ -136,8 +137,8 @@ def process(job: Job) -> Outcome:
             write_atomically(job.path, result.fixed_source, expected=source)
         except WriteError as exc:
             # nothing was written: report what would have been fixed as still there
-            result = lint_source(source, job.path, job.settings)
-            result.error = str(exc)
+            result = lint_file(source, job.path, job.settings)
+            result.error, result.fix_failed = str(exc), True
         return Outcome(result)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
         return Outcome(FileResult(job.path, error=f"internal error: {type(exc).__name__}: {exc}"))
@@ -327,7 +328,8 @@ def _main(argv: List[str]) -> int:
         for outcome in outcomes:
             prof.merge(outcome.timings or {})
         profiling.write(prof, len(jobs), time.perf_counter() - started, workers, sys.stderr)
-    return _report(args, outcomes, mode)
+    return _report(args, outcomes, mode, context=(
+        project.source, lambda path: _settings_for(path, resolver.config_for(path), args.unsafe_fixes)))
 
 
 def _failed(path: str, error: str) -> "FileResult":
@@ -379,7 +381,7 @@ def _show_settings(resolver: Resolver, path: str) -> int:
 
 
 def _run_stdin(args: argparse.Namespace, resolver: Resolver, mode: str) -> int:
-    from .engine import fix_source, lint_source
+    from .notebooks import fix_file, lint_file
 
     path = args.stdin_filename or "-"
     cfg = resolver.config_for(path if path != "-" else os.path.join(os.getcwd(), "-"))
@@ -392,64 +394,86 @@ def _run_stdin(args: argparse.Namespace, resolver: Resolver, mode: str) -> int:
         return EXIT_CLEAN
     settings = _settings_for(path, cfg, args.unsafe_fixes)
     if mode == "check":
-        return _report(args, [Outcome(lint_source(source, path, settings))], mode, sources={path: source})
-    result = fix_source(source, path, settings)
+        return _report(args, [Outcome(lint_file(source, path, settings))], mode, sources={path: source},
+                       context=(cfg.source, lambda _: settings))
+    result = fix_file(source, path, settings)
     if mode == "diff":
         diff = _unified_diff(path, source, result.fixed_source) if result.fixed_source else ""
-        return _report(args, [Outcome(result, diff)], mode)
+        return _report(args, [Outcome(result, diff)], mode, sources={path: source}, context=(cfg.source, None))
     # --fix on stdin: the fixed code goes to stdout, the report to stderr (as ruff does)
-    sys.stdout.buffer.write(result.fixed_source if result.fixed_source is not None else source)
+    fixed = result.fixed_source if result.fixed_source is not None else source
+    sys.stdout.buffer.write(fixed)
     sys.stdout.flush()
-    return _report(args, [Outcome(result)], mode, stream=sys.stderr)
+    return _report(args, [Outcome(result)], mode, stream=sys.stderr, sources={path: fixed}, context=(cfg.source, None))
 
 
-def _report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream=None, sources=None) -> int:
+def _report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream=None, sources=None,
+            context=(None, None)) -> int:
+    """``context``: (the pyproject.toml of the project, for SARIF's %SRCROOT%; the settings a
+    path was linted with, for SARIF fixes)."""
     if args.output_file and stream is None:
         try:
             with open(args.output_file, "w", encoding="utf-8", errors="backslashreplace") as fh:
-                return _write_report(args, outcomes, mode, fh, sources)
+                return _write_report(args, outcomes, mode, fh, sources, context)
         except OSError as exc:
             return _usage_error(config_mod.ConfigError(f"--output-file {args.output_file}: {exc.strerror or exc}"))
-    return _write_report(args, outcomes, mode, stream or sys.stdout, sources)
+    return _write_report(args, outcomes, mode, stream or sys.stdout, sources, context)
 
 
-def _write_report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream, sources=None) -> int:
-    from . import output
+def _write_report(args: argparse.Namespace, outcomes: List[Outcome], mode: str, stream, sources=None,
+                  context=(None, None)) -> int:
+    """Files that could not be linted are KL001 findings; a bug or a fix that was not written is
+    one stderr line."""
+    from . import output, sarif, unlintable
     from .engine import Diagnostic
     from .registry import all_rules
 
     diags: List[Diagnostic] = []
+    problems: List[Tuple[str, str, str]] = []
     errors = internal = 0
     for outcome in outcomes:
         res = outcome.result
         if res.error:
             errors += 1
-            internal += res.error.startswith("internal error")
-            print(f"{res.path}: error: {res.error}", file=sys.stderr)
+            if unlintable.is_internal(res.error) or res.fix_failed:
+                internal += unlintable.is_internal(res.error)
+                print(output.error_line(res.path, res.error, args.output_format), file=sys.stderr)
+                problems.append((res.path, res.error, "error" if unlintable.is_internal(res.error) else "warning"))
+            else:
+                diags.append(unlintable.as_diagnostic(res.path, res.error))
+                problems.append((res.path, res.error, "error"))
         diags.extend(res.diagnostics)
         if outcome.diff:
             stream.write(outcome.diff)
     diags.sort(key=Diagnostic.sort_key)
-    if mode == "diff":
-        would = sum(d.fix_applied for d in diags)
-        if not args.quiet:
-            print(f"Would fix {would} problem{'' if would == 1 else 's'}.", file=sys.stderr)
+    remaining = [d for d in diags if not d.fix_applied]
+    fixed = any(d.fix_applied for d in diags)
+    if internal:
+        code = EXIT_ERROR
+    elif args.exit_zero:
+        code = EXIT_PROBLEMS if args.exit_non_zero_on_fix and fixed else EXIT_CLEAN
+    elif mode == "diff":
+        code = EXIT_PROBLEMS if any(o.diff for o in outcomes) or errors else EXIT_CLEAN
     else:
-        output.write(args.output_format, diags, stream, all_rules(), args.unsafe_fixes, fix_mode=(mode == "fix"),
-                     with_summary=not args.quiet, sources=sources)
+        code = EXIT_PROBLEMS if remaining or errors or (args.exit_non_zero_on_fix and fixed) else EXIT_CLEAN
+    if mode == "diff":  # the diff owns stdout
+        for d in remaining:
+            if d.code == unlintable.CODE:
+                print(f"{output.where(d)}: {d.code} {d.message}", file=sys.stderr)
+        if not args.quiet:
+            would = sum(d.fix_applied for d in diags)
+            print(f"Would fix {would} problem{'' if would == 1 else 's'}.", file=sys.stderr)
+        if args.statistics:
+            output.statistics_table(diags, all_rules(), args.unsafe_fixes, sys.stderr)
+        return code
+    config_source, settings_for = context
+    run = output.Run(diags, args.unsafe_fixes, mode == "fix", problems, root=sarif.source_root(config_source),
+                     sources=sources or {}, settings_for=settings_for if mode == "check" else None,
+                     exit_code=code, with_summary=not args.quiet)
+    output.write(args.output_format, run, stream, all_rules(), statistics=args.statistics)
     if args.show_fixes and mode == "fix":
         _show_fixes(diags, all_rules(), stream)
-    if args.statistics:
-        output.statistics(diags, all_rules(), args.unsafe_fixes, stream)
-    if internal:
-        return EXIT_ERROR
-    fixed = any(d.fix_applied for d in diags)
-    if args.exit_zero:
-        return EXIT_PROBLEMS if args.exit_non_zero_on_fix and fixed else EXIT_CLEAN
-    remaining = [d for d in diags if not d.fix_applied]
-    if mode == "diff":
-        return EXIT_PROBLEMS if any(o.diff for o in outcomes) or errors else EXIT_CLEAN
-    return EXIT_PROBLEMS if remaining or errors or (args.exit_non_zero_on_fix and fixed) else EXIT_CLEAN
+    return code
 
 
 def _show_fixes(diags: Sequence["Diagnostic"], rules, stream) -> None:

@@ -18,7 +18,8 @@ DEFAULT_EXCLUDES = frozenset({
     "dist", "node_modules", "site-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache",
     ".keras_lint_cache", "_build", "buck-out", ".ipynb_checkpoints", ".direnv", "__pypackages__",
 })
-SOURCE_SUFFIXES = (".py", ".pyi")
+# What a directory walk lints (as ruff does, notebooks included).
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class IgnoreFiles:
 
 def discover(paths: Iterable[str], is_excluded: Callable[[str], bool], force_exclude: bool = False,
              respects_gitignore: Callable[[str], bool] = lambda path: False) -> List[Target]:
-    """Expand paths to .py files, in a stable order, each file once.
+    """Expand paths to .py, .pyi and .ipynb files, in a stable order, each file once.
 
     Files named explicitly are linted whatever their name (unless ``force_exclude`` and the
     configuration or an ignore file excludes them, as a pre-commit hook wants); directories are

@@ -36,9 +36,10 @@ class Diagnostic:
     message: str
     fix_safety: Optional[str] = None  # safety of the fix offered for this finding, if any
     fix_applied: bool = False
+    cell: Optional[int] = None  # notebooks: the cell (1-based, all cells counted); line is in the cell
 
     def sort_key(self) -> Tuple:
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class FileResult:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     error: Optional[str] = None  # one line: why the file could not be linted
     fixed_source: Optional[bytes] = None  # set when --fix changed the file
+    fix_failed: bool = False  # the error is a fix that was refused or not written: the file was linted
 
 
 # -- linting ------------------------------------------------------------------------------------
@@ -287,6 +289,7 @@ def fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
         result.diagnostics = sorted(applied + remaining, key=Diagnostic.sort_key)
     except _FixRefused as exc:  # nothing fixed: what the first pass found is still there
         result.error = str(exc)
+        result.fix_failed = True
         result.diagnostics = first_pass
         result.fixed_source = None
     except LintError as exc:

@@ -91,6 +91,9 @@ class Rule:
     default_targets: ClassVar[Tuple[str, ...]] = ()
     #: "safe", "unsafe" or None (no fix at all). Individual reports may still come without a fix.
     fix_safety: ClassVar[Optional[str]] = None
+    #: How SARIF and GitHub annotations grade a finding: "error", "warning" or "note". None: "error"
+    #: for a rule that is on by default, "warning" for an opt-in one.
+    level: ClassVar[Optional[str]] = None
     #: Text prefilter: the rule only runs on files containing at least one of these strings.
     triggers: ClassVar[Tuple[str, ...]] = ("keras", "tensorflow")
     VALID: ClassVar[Sequence[Example]] = ()

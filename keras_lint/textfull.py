@@ -44,7 +44,11 @@ def marker(fix_safety: Optional[str], fixable: bool) -> str:
 def line_of(diag, fixable: bool, paint: Painter) -> str:
     mark = marker(diag.fix_safety, fixable)
     mark = f" {paint(mark, CYAN if mark == '[*]' else YELLOW)}" if mark else ""
-    return f"{paint(diag.path, BOLD)}:{diag.line}:{diag.column}: {paint(diag.code, BOLD, RED)}{mark} {diag.message}\n"
+    from .output import printable
+
+    cell = f"cell {diag.cell}:" if getattr(diag, "cell", None) is not None else ""  # notebooks
+    return (f"{paint(printable(diag.path), BOLD)}:{cell}{diag.line}:{diag.column}: "
+            f"{paint(diag.code, BOLD, RED)}{mark} {diag.message}\n")
 
 
 def snippet(diag, lines: Optional[List[str]], paint: Painter) -> str:
@@ -65,15 +69,17 @@ def snippet(diag, lines: Optional[List[str]], paint: Painter) -> str:
 
 
 def write_text(diags: Sequence, out: TextIO, fixable: Callable[[object], bool], full: bool,
-               read_lines: Callable[[str], Optional[List[str]]]) -> None:
+               read_lines: Callable[[object], Optional[List[str]]]) -> None:
+    """``read_lines(diag)``: the lines of the file (of the cell, in a notebook) a finding is in."""
     paint = Painter(use_colour(out))
-    cache: Dict[str, Optional[List[str]]] = {}
+    cache: Dict[object, Optional[List[str]]] = {}
     for d in diags:
         out.write(line_of(d, fixable(d), paint))
         if full:
-            if d.path not in cache:
-                cache[d.path] = read_lines(d.path)
-            out.write(snippet(d, cache[d.path], paint))
+            key = (d.path, getattr(d, "cell", None))
+            if key not in cache:
+                cache[key] = read_lines(d)
+            out.write(snippet(d, cache[key], paint))
 
 
 def read_lines(path: str, data: Optional[bytes] = None) -> Optional[List[str]]:

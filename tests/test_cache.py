@@ -54,7 +54,7 @@ def test_cache_is_really_used(project):
     # doctor the entry: a warm run must report what the cache says, without linting
     (path,) = _cache_files(project)
     data = json.loads(path.read_text())
-    data["files"]["a.py"]["d"] = [[7, 3, 7, 9, "KL401", "from the cache", None]]
+    data["files"]["a.py"]["d"] = [[7, 3, 7, 9, "KL401", "from the cache", None, None]]
     path.write_text(json.dumps(data))
     assert _run(project, "a.py")[1].splitlines()[0] == "a.py:7:3: KL401 from the cache"
 
@@ -94,7 +94,7 @@ def test_per_file_ignores_are_part_of_the_key(project):
 def test_files_with_errors_are_not_cached(project):
     (project / "bad.py").write_text(BROKEN)
     first = _run(project, "bad.py", "a.py")
-    assert "bad.py: error: syntax error" in first[2]
+    assert "bad.py:2:7: KL001 syntax error" in first[1]
     assert "bad.py" not in _entries(project)
     assert _run(project, "bad.py", "a.py") == first
 

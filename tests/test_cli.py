@@ -82,7 +82,8 @@ def test_json_schema(project):
     data = json.loads(r.stdout)
     assert r.returncode == 1
     assert {tuple(sorted(d)) for d in data} == {
-        ("code", "column", "end_column", "end_line", "fix", "line", "message", "path")}
+        ("cell", "code", "column", "end_column", "end_line", "fix", "line", "message", "path")}
+    assert all(d["cell"] is None for d in data)  # .py files have no cells
     first = data[0]
     assert (first["path"], first["line"], first["column"], first["end_line"], first["end_column"]) == ("old.py", 1, 1, 1, 44)
     assert first["fix"] == {"safety": "safe", "applied": False}
@@ -223,15 +224,17 @@ def test_bad_files_do_not_stop_the_run(project):
     (project / "py2.py").write_text("import keras\nprint 'hello'\n")
     (project / "latin.py").write_bytes(b"import keras\nx = '\xe9\xff'\n")
     r = keras_lint("broken.py", "old.py", "py2.py", "latin.py", "missing.py", cwd=project)
-    err = r.stderr.decode().splitlines()
+    out = r.stdout.decode().splitlines()
     assert r.returncode == 1
-    assert "Traceback" not in r.stderr.decode()
-    assert err[0].startswith("broken.py: error: syntax error at 2:")
-    assert any(line.startswith("py2.py: error: syntax error") for line in err)
-    assert any(line.startswith("latin.py: error: cannot decode") for line in err)
-    assert "missing.py: error: no such file or directory" in err
-    assert len(err) == 4
-    assert r.stdout.decode().count("old.py:") == 3  # the good file is still linted
+    assert r.stderr == b""  # files that cannot be linted are findings (KL001), in every format
+    assert "broken.py:2:7: KL001 syntax error: invalid syntax" in out
+    assert ("py2.py:2:1: KL001 syntax error: Missing parentheses in call to 'print'. Did you mean print(...)?; "
+            "this is Python 2 code: convert it to Python 3 first (e.g. `2to3 -w FILE`, Python 3.12 and older)") in out
+    assert any(line.startswith("latin.py:1:1: KL001 cannot decode") for line in out)
+    assert "missing.py:1:1: KL001 no such file or directory" in out
+    assert sum(": KL001 " in line for line in out) == 4
+    assert sum(line.startswith("old.py:") for line in out) == 3  # the good file is still linted
+    assert out[-1] == "7 problems, 2 fixable with --fix (4 not linted: KL001)."
 
 
 def test_stdin(project):

@@ -1,4 +1,5 @@
 """The hooks in .pre-commit-hooks.yaml, run by the real pre-commit against a temporary repo."""
+import json
 import os
 import shutil
 import subprocess
@@ -99,3 +100,13 @@ def test_hook_output_has_no_summary_per_batch(hook_repo, work):
     r = try_repo(hook_repo, work, "keras-lint", "m0.py", "m1.py", "m2.py")
     out = r.stdout.decode()
     assert out.count(": KL402") == 3 and "problems" not in out, out
+
+
+def test_check_hook_runs_on_notebooks(hook_repo, work):
+    cell = {"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "outputs": [],
+            "source": ["%matplotlib inline\n", "from keras.layers.core import Dense\n"]}
+    (work / "train.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    git(work, "add", ".")
+    r = try_repo(hook_repo, work, "keras-lint", "train.ipynb")
+    assert r.returncode == 1, r.stdout.decode()
+    assert "train.ipynb:cell 1:2:1: KL402" in r.stdout.decode()

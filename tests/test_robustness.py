@@ -1,12 +1,13 @@
 """Never crash, never corrupt (issue 8): every odd file found in real repositories, end to end
 through the installed ``keras-lint``, plus the --fix guarantees.
 
-A bad file gets exactly one ``path: error: reason`` line on stderr, the run goes on, the exit
-code is non-zero, and there is never a traceback. Odd but valid files (BOM, CRLF, tabs, ...) are
+A bad file gets exactly one KL001 finding (``path:line:col: KL001 reason``, issue 15), the run
+goes on, the exit code is non-zero, and there is never a traceback. Odd but valid files (BOM, CRLF, tabs, ...) are
 linted like any other.
 """
 import os
 import random
+import re
 import stat
 import sys
 import time
@@ -36,8 +37,18 @@ def _err_lines(r):
     return text.splitlines()
 
 
+KL001_LINE = re.compile(r"^(?P<path>.*?):(?P<line>\d+):(?P<col>\d+): KL001 (?P<reason>.*)$")
+
+
 def _errors_by_path(r):
+    """{path: "line:col reason"} of the KL001 findings on stdout; stderr holds nothing else then
+    fix failures (``path: error: reason``), which are included as they are."""
     out = {}
+    for line in r.stdout.decode("utf-8", "backslashreplace").splitlines():
+        m = KL001_LINE.match(line)
+        if m:
+            assert m["path"] not in out, f"two KL001 lines for {m['path']}"
+            out[m["path"]] = f"{m['line']}:{m['col']} {m['reason']}"
     for line in _err_lines(r):
         path, sep, reason = line.partition(": error: ")
         assert sep, f"not a 'path: error: reason' line: {line!r}"
@@ -50,27 +61,31 @@ def _errors_by_path(r):
 
 BAD = {
     # name: (content, expected start of the reason)
-    "syntax.py": (b"import keras\ndef f(:\n    pass\n", "syntax error at 2:"),
-    "py2_print.py": (b"import keras\nprint 'hello'\n", "syntax error at 2:1: Missing parentheses"),
-    "py2_exec.py": (b"import keras\nexec 'x = 1'\n", "syntax error at 2:"),
-    "py2_octal.py": (b"import keras\nx = 0777\n", "syntax error at 2:"),
-    "latin1_no_coding.py": (b"import keras\nname = 'caf\xe9'\n", "cannot decode: 'utf-8' codec can't decode byte 0xe9"),
-    "unknown_coding.py": (b"# -*- coding: klingon -*-\nimport keras\n", "cannot decode: unknown encoding: klingon"),
-    "bom_and_latin1_coding.py": (b"\xef\xbb\xbf# coding: latin-1\nimport keras\n", "cannot decode"),
-    "nul_byte.py": (b"import keras\nx = 1\x00\n", "syntax error: source code string cannot contain null bytes"),
-    "tabs_and_spaces.py": (b"import keras\nif True:\n\tx = 1\n        y = 2\n", "syntax error at 4:"),
+    "syntax.py": (b"import keras\ndef f(:\n    pass\n", "2:7 syntax error: invalid syntax"),
+    "py2_print.py": (b"import keras\nprint 'hello'\n",
+                     "2:1 syntax error: Missing parentheses in call to 'print'. Did you mean print(...)?; "
+                     "this is Python 2 code: convert it to Python 3 first"),
+    "py2_exec.py": (b"import keras\nexec 'x = 1'\n", "2:1 syntax error: Missing parentheses in call to 'exec'"),
+    "py2_octal.py": (b"import keras\nx = 0777\n", "2:5 syntax error: leading zeros"),
+    "latin1_no_coding.py": (b"import keras\nname = 'caf\xe9'\n", "1:1 cannot decode: 'utf-8' codec can't decode byte 0xe9"),
+    "unknown_coding.py": (b"# -*- coding: klingon -*-\nimport keras\n", "1:1 cannot decode: unknown encoding: klingon"),
+    "bom_and_latin1_coding.py": (b"\xef\xbb\xbf# coding: latin-1\nimport keras\n", "1:1 cannot decode"),
+    "nul_byte.py": (b"import keras\nx = 1\x00\n", "1:1 syntax error: source code string cannot contain null bytes"),
+    "tabs_and_spaces.py": (b"import keras\nif True:\n\tx = 1\n        y = 2\n", "4:"),
     "deep_parens.py": (b"import keras\nx = " + b"(" * 5000 + b"1" + b")" * 5000 + b"\n",
-                       "syntax error at 2:205: too many nested parentheses"),
-    "deep_brackets.py": (b"import keras\nx = " + b"[{" * 3000 + b"}]" * 3000 + b"\n", "syntax error at 2:"),
+                       "2:205 syntax error: too many nested parentheses"),
+    "deep_brackets.py": (b"import keras\nx = " + b"[{" * 3000 + b"}]" * 3000 + b"\n", "2:"),
     # LibCST is quadratic on these (a 20,000-term sum would take most of an hour): declined at once
-    "long_sum.py": (b"import keras\nx = " + b" + ".join([b"1"] * 20000) + b"\n", "too deeply nested to parse"),
-    "long_sum_2000.py": (b"import keras\nx = " + b" + ".join([b"a"] * 2000) + b"\n", "an expression nested 2000 levels deep"),
-    "long_subscripts.py": (b"import keras\nx = a" + b"[1]" * 1500 + b"\n", "an expression nested 1501 levels deep"),
-    "long_calls.py": (b"import keras\nx = (f" + b"()" * 1200 + b")\n", "an expression nested 1201 levels deep"),
+    "long_sum.py": (b"import keras\nx = " + b" + ".join([b"1"] * 20000) + b"\n", "1:1 too deeply nested to parse"),
+    "long_sum_2000.py": (b"import keras\nx = " + b" + ".join([b"a"] * 2000) + b"\n",
+                         "1:1 an expression nested 2000 levels deep"),
+    "long_subscripts.py": (b"import keras\nx = a" + b"[1]" * 1500 + b"\n", "1:1 an expression nested 1501 levels deep"),
+    "long_calls.py": (b"import keras\nx = (f" + b"()" * 1200 + b")\n", "1:1 an expression nested 1201 levels deep"),
     # short enough for LibCST to parse quickly, too deep for its recursive code paths
-    "calls_800.py": (b"import keras\nx = (f" + b"()" * 800 + b")\n", "too deeply nested to analyse"),
-    "long_attrs.py": (b"import keras\nx = (keras" + b"\n    .a" * 1000 + b")\n", "an expression nested 1001 levels deep"),
-    "long_sum_lines.py": (b"import keras\nx = (1\n" + b"     + 1\n" * 1000 + b")\n", "an expression nested 1001 levels deep"),
+    "calls_800.py": (b"import keras\nx = (f" + b"()" * 800 + b")\n", "1:1 too deeply nested to analyse"),
+    "long_attrs.py": (b"import keras\nx = (keras" + b"\n    .a" * 1000 + b")\n", "1:1 an expression nested 1001 levels deep"),
+    "long_sum_lines.py": (b"import keras\nx = (1\n" + b"     + 1\n" * 1000 + b")\n",
+                          "1:1 an expression nested 1001 levels deep"),
 }
 
 
@@ -99,12 +114,14 @@ def test_bad_files_each_get_one_line_and_the_run_goes_on(project):
     for name, (_, reason) in BAD.items():
         assert errors.pop(name).startswith(reason), (name, r.stderr.decode())
     assert errors.pop("junk.py")  # some one-line reason: which one depends on the bytes
-    assert errors.pop("huge.py").startswith("file too large to lint (10.3 MB; the limit is 2 MB)")
-    assert errors.pop("broken_link.py") == "broken symbolic link"
-    assert errors.pop("fifo.py") == "not a regular file (a FIFO, socket or device?)"
-    assert errors.pop("missing.py") == "no such file or directory"
+    assert errors.pop("huge.py").startswith("1:1 file too large to lint (10.3 MB; the limit is 2 MB)")
+    assert errors.pop("broken_link.py") == "1:1 broken symbolic link"
+    assert errors.pop("fifo.py") == "1:1 not a regular file (a FIFO, socket or device?)"
+    assert errors.pop("missing.py") == "1:1 no such file or directory"
     assert errors == {}
-    assert r.stdout.decode().startswith("good.py:2:1: KL402 ")  # the run went on
+    assert "good.py:2:1: KL402 " in r.stdout.decode()  # the run went on
+    assert _err_lines(r) == []  # unlintable files are findings, not stderr lines
+    assert r.stdout.decode().splitlines()[-1] == f"{len(BAD) + 6} problems, 1 fixable with --fix ({len(BAD) + 5} not linted: KL001)."
     assert r.returncode == 1
     assert took < 120, f"bad input took {took:.0f} s"
 
@@ -201,7 +218,7 @@ def test_undecodable_file_name(project, env):
     (project / "syntax.py").write_text("import keras\ndef f(:\n")
     r = keras_lint(".", env=env, cwd=project)
     assert b"bad" in r.stdout and b"name.py:2:1: KL402" in r.stdout
-    assert [line.split(": error:")[0] for line in _err_lines(r)] == ["syntax.py"]
+    assert list(_errors_by_path(r)) == ["syntax.py"]
     assert r.returncode == 1
     r = keras_lint(".", "--fix", env=env, cwd=project)
     with open(os.path.join(os.fsencode(project), name), "rb") as fh:
@@ -214,7 +231,7 @@ def test_unreadable_file(project):
     os.chmod(project / "secret.py", 0)
     (project / "good.py").write_text("import keras\n" + FINDING)
     r = keras_lint("secret.py", "good.py", cwd=project)
-    assert _errors_by_path(r) == {"secret.py": "cannot read: Permission denied"}
+    assert _errors_by_path(r) == {"secret.py": "1:1 cannot read: Permission denied"}
     assert r.returncode == 1 and "good.py:2:1" in r.stdout.decode()
 
 
@@ -235,7 +252,7 @@ def test_file_whose_read_fails(project):
     for flags in ([], ["--fix"]):
         r = keras_lint("unreadable.py", "good.py", "-j", "1", *flags, cwd=project)
         errors = _errors_by_path(r)
-        assert list(errors) == ["unreadable.py"] and errors["unreadable.py"].startswith("cannot read: ")
+        assert list(errors) == ["unreadable.py"] and errors["unreadable.py"].startswith("1:1 cannot read: ")
         assert r.returncode == 1
 
 
@@ -254,7 +271,8 @@ def test_unreadable_file_in_process(project, monkeypatch, capsys):
     monkeypatch.chdir(project)
     code = cli.main(["secret.py", "good.py", "-j", "1"])
     out, err = capsys.readouterr()
-    assert err.splitlines() == ["secret.py: error: cannot read: Permission denied"]
+    assert err == ""
+    assert "secret.py:1:1: KL001 cannot read: Permission denied" in out.splitlines()
     assert "good.py:2:1: KL402" in out and code == 1
 
 
@@ -516,8 +534,10 @@ def test_second_fix_changes_nothing_and_adds_no_problems(project):
 def test_bad_stdin(project, data, reason):
     for flags in ([], ["--fix"], ["--diff"]):
         r = keras_lint("-", "--stdin-filename", "in.py", *flags, stdin=data, cwd=project)
-        err = [line for line in _err_lines(r) if ": error: " in line]  # --fix reports on stderr too
-        assert len(err) == 1 and err[0].startswith(f"in.py: error: {reason}"), err
+        # a KL001 finding: on stdout, or with --fix/--diff (stdout holds the code) on stderr
+        both = (r.stdout if flags == [] else r.stderr).decode("utf-8", "backslashreplace")
+        found = [line for line in both.splitlines() if ": KL001 " in line]
+        assert len(found) == 1 and found[0].startswith(f"in.py:1:1: KL001 {reason}"), both
         assert r.returncode == 1
         if flags == ["--fix"]:
             assert r.stdout == data  # the input comes back unchanged

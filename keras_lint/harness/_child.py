@@ -76,6 +76,22 @@ def _raised_at(exc: BaseException, path: str):
     return line
 
 
+def run_notebook(path: str) -> None:
+    """A notebook without a kernel: its code cells, in order, in one ``__main__`` namespace, as
+    keras-lint reads them (IPython magics and shell escapes skipped, not run). A cell that does
+    not compile raises its SyntaxError, as Jupyter would show it."""
+    from keras_lint.notebooks import read
+
+    with open(path, "rb") as fh:
+        notebook = read(fh.read(), path)
+    namespace = {"__name__": "__main__", "__file__": path}
+    for cell in notebook.cells:
+        if cell.error is not None:
+            raise SyntaxError(f"cell {cell.number}: {cell.error.message}")
+        if cell.code:
+            exec(compile(cell.code, path, "exec"), namespace)  # noqa: S102 - running the fixture is the point
+
+
 def run_program(path: str, base: str) -> dict:
     path = os.path.abspath(path)
     workdir = tempfile.mkdtemp(prefix="run-", dir=base)  # inside the parent's temp dir: gone even if we are killed
@@ -88,7 +104,10 @@ def run_program(path: str, base: str) -> dict:
         sys.argv = [path]
         sys.path.insert(0, os.path.dirname(path))  # as `python path` would
         with contextlib.redirect_stdout(captured):
-            runpy.run_path(path, run_name="__main__")
+            if path.endswith(".ipynb"):
+                run_notebook(path)
+            else:
+                runpy.run_path(path, run_name="__main__")
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - a program's failure is the data we report

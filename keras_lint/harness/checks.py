@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
-from ..engine import Settings, fix_source, lint_source
+from ..engine import Settings
+from ..notebooks import fix_file, is_notebook, lint_file
 from ..registry import all_rules, enabled_rules
 from .fixtures import NOT_REPRODUCIBLE, StackExpect, expected_lines
 
@@ -32,7 +33,8 @@ def lint_check(code: str, exp: StackExpect) -> Check:
         return Check(False, f"{code} is not a registered rule")
     problems: List[str] = []
     bad = exp.bad.read_bytes()
-    wanted = expected_lines(bad)
+    notebook = is_notebook(exp.bad.name)
+    wanted = expected_lines(bad, notebook)
     # A stack where the failure is not reproducible may expect the rule to stay silent there
     # (e.g. KL101 on a tf_keras file, which is judged against tf-keras): no expect line then.
     if not wanted.get(code) and exp.status != NOT_REPRODUCIBLE:
@@ -41,19 +43,19 @@ def lint_check(code: str, exp: StackExpect) -> Check:
     for other in sorted(set(wanted) | {code}):
         if other not in all_rules():
             continue
-        result = lint_source(bad, str(exp.bad), _settings(other, exp.target))
+        result = lint_file(bad, str(exp.bad), _settings(other, exp.target))
         if result.error:
             problems.append(f"{exp.bad.name}: keras-lint could not lint it: {result.error}")
             break
-        got = {d.line for d in result.diagnostics if d.code == other}
+        got = {(d.cell, d.line) if notebook else d.line for d in result.diagnostics if d.code == other}
         if got != wanted.get(other, set()):
             problems.append(f"{exp.bad.name}: {other} reported on lines {_fmt(got)}, "
                             f"expected {_fmt(wanted.get(other, ()))}")
-    good = lint_source(exp.good.read_bytes(), str(exp.good), _settings(code, exp.target))
+    good = lint_file(exp.good.read_bytes(), str(exp.good), _settings(code, exp.target))
     if good.error:
         problems.append(f"{exp.good.name}: keras-lint could not lint it: {good.error}")
     elif good.diagnostics:
-        found = ", ".join(f"{d.code} line {d.line}" for d in good.diagnostics)
+        found = ", ".join(f"{d.code} line {d.line}" + (f" of cell {d.cell}" if d.cell else "") for d in good.diagnostics)
         problems.append(f"{exp.good.name}: expected no finding, got {found}")
     if problems:
         return Check(False, "; ".join(problems))
@@ -72,7 +74,7 @@ def make_fixed(code: str, exp: StackExpect, workdir: Path) -> "tuple[Check, Opti
         return Check(None, "the rule has no fix"), None
     if not exp.fix:
         return Check(None, f"fix not expected to run here: {exp.fix_reason}"), None
-    result = fix_source(exp.bad.read_bytes(), str(exp.bad), _settings(code, exp.target, unsafe=True))
+    result = fix_file(exp.bad.read_bytes(), str(exp.bad), _settings(code, exp.target, unsafe=True))
     if result.error:
         return Check(False, f"--fix failed: {result.error}"), None
     if result.fixed_source is None:

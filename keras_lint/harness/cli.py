@@ -60,7 +60,7 @@ def _select(selectors: Sequence[str], known: Sequence[str]) -> "tuple[List[str],
         return sorted(known), []
     chosen, unknown = set(), []
     for sel in (s.strip().upper() for s in selectors):
-        hits = [c for c in known if c.startswith(sel)]
+        hits = [c for c in known if c.upper().startswith(sel)]  # KL403 also selects KL403-notebook
         if not hits:
             unknown.append(sel)
         chosen.update(hits)

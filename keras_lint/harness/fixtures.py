@@ -50,7 +50,7 @@ class StackExpect:
 
 @dataclass
 class Fixture:
-    code: str
+    code: str  # the folder's name: the rule code, or the code and a variant (KL403-notebook)
     folder: Path
     stacks: Dict[str, StackExpect] = field(default_factory=dict)
     problems: List[str] = field(default_factory=list)  # problems of the whole fixture
@@ -145,9 +145,18 @@ def _stack_expect(folder: Path, stack: str, table: dict) -> StackExpect:
     return exp
 
 
-def expected_lines(source: bytes) -> Dict[str, Set[int]]:
-    """Lines carrying ``# expect: KLxxx[, KLyyy]``, by code. Real comments only (not strings)."""
-    found: Dict[str, Set[int]] = {}
+def expected_lines(source: bytes, notebook: bool = False) -> Dict[str, Set]:
+    """Lines carrying ``# expect: KLxxx[, KLyyy]``, by code. Real comments only (not strings).
+    In a notebook, (cell, line) pairs: the comments of each code cell (magics masked)."""
+    if notebook:
+        from ..notebooks import read
+
+        out: Dict[str, Set] = {}
+        for cell in read(source, "notebook").cells:
+            for code, lines in expected_lines(cell.code.encode("utf-8")).items():
+                out.setdefault(code, set()).update((cell.number, line) for line in lines)
+        return out
+    found: Dict[str, Set] = {}
     try:
         tokens = list(tokenize.tokenize(io.BytesIO(source).readline))
     except (tokenize.TokenError, SyntaxError):

@@ -96,6 +96,7 @@ class WhereWithoutBranches(Rule):
 
     code = "KL501"
     name = "where-without-branches"
+    level = "warning"  # advisory: runs on CPU/GPU (XLA too); only TPU compilation fails
     message = "`{func}(cond)` has a data-dependent shape TPU cannot compile; use a mask: `{func}(cond, x, {zeros}(x))`"
     triggers = ("where",)
 
