@@ -205,6 +205,12 @@ def _rule_command(argv: List[str]) -> int:
     args = p.parse_args(argv)
     if not args.rules and not args.all:
         p.error("name a rule (KL401, a slug, a prefix such as KL4) or pass --all")
+    from . import unlintable
+
+    if args.output_format == "text" and [r.upper() for r in args.rules] == [unlintable.CODE]:
+        # KL001 is no rule of the registry: always on, no fix
+        print(f"# {unlintable.CODE} ({unlintable.NAME})\n\nalways on; no automatic fix\n\n{unlintable.DOCS}")
+        return EXIT_CLEAN
     try:
         print_rules([] if args.all else args.rules, args.output_format)
     except UnknownRule as exc:

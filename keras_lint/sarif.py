@@ -13,6 +13,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 from urllib.parse import quote
 
 from . import __version__, unlintable
+from .catalog import DOCS_URL
 from .engine import Diagnostic, Settings
 from .notebooks import is_notebook
 from .rule import Rule
@@ -20,7 +21,7 @@ from .rule import Rule
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFO_URI = "https://github.com/keras-lint/keras-lint"
 # Every rule's documentation page (docs/rules/<CODE>.md, generated from the rule's docstring).
-HELP_URI = "https://github.com/keras-lint/keras-lint/blob/main/docs/rules/{code}.md"
+HELP_URI = DOCS_URL
 # KL001 is no rule of the registry: its documentation is the README's section on it.
 UNLINTABLE_HELP_URI = "https://github.com/keras-lint/keras-lint/blob/main/README.md#files-that-cannot-be-linted-kl001"
 SRCROOT = "%SRCROOT%"
