@@ -91,8 +91,7 @@ def test_stdin_filename_alone_reads_stdin(project):
     r = keras_lint("--stdin-filename", "pkg/mod.py", stdin=b"from keras.layers.core import Dense\n", cwd=project)
     assert r.returncode == 1
     assert r.stdout.decode().splitlines()[:-1] == [
-        "pkg/mod.py:1:1: KL402 [*] `keras.layers.core` does not exist any more: "
-        "keras.layers.core is gone; its layers are in keras.layers"]
+        "pkg/mod.py:1:1: KL402 [*] `keras.layers.core` no longer exists: use keras.layers"]
 
 
 def test_force_exclude_applies_to_stdin_filename(project):
@@ -129,12 +128,13 @@ def test_output_format_still_validated(project):
 def test_full_format_and_markers(project):
     (project / "k.py").write_text(
         "import keras\nfrom keras import layers\nclass L(layers.Layer):\n"
-        "    def __init__(self, units):\n        super().__init__()\n        self.units = units\n")
+        "    def __init__(self, units):\n        super().__init__()\n        self.units = units\n"
+        "\n\nimport numpy as np\nlayer = L(np.zeros(3))\n")  # an argument Keras cannot serialize
     (project / "t.py").write_text("if True:\n\tfrom keras.layers.core import Dense\n")
     r = keras_lint("--output-format", "full", "k.py", "t.py", "--select", "KL301,KL402", cwd=project)
     out = r.stdout.decode()
     # an unsafe-only fix gets its own marker; the snippet has the line and a caret under the span
-    assert out.startswith("k.py:3:7: KL301 [~] custom layer `L`")
+    assert out.startswith("k.py:3:7: KL301 [~] `L` has no get_config")
     assert "  |\n3 | class L(layers.Layer):\n  |       ^ KL301\n  |\n" in out
     assert "2 | \tfrom keras.layers.core import Dense\n  | \t" + "^" * 35 + " KL402\n" in out  # tabs kept
     assert "\033[" not in out  # not a terminal: no colour
