@@ -139,14 +139,17 @@ class Cache:
             return None
         try:
             return [Diagnostic(path, int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), str(d[5]),
-                               None if d[6] is None else str(d[6])) for d in entry["d"]]  # type: ignore[union-attr]
+                               None if d[6] is None else str(d[6]),
+                               related=(str(d[7][0]), int(d[7][1]), str(d[7][2])) if len(d) > 7 else None)
+                    for d in entry["d"]]  # type: ignore[union-attr]
         except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: lint the file again
             return None
 
     def put(self, path: str, digest: str, codes: str, diagnostics) -> None:
         self.entries[self._rel(path)] = {
             "h": digest, "r": codes,
-            "d": [[d.line, d.column, d.end_line, d.end_column, d.code, d.message, d.fix_safety] for d in diagnostics],
+            "d": [[d.line, d.column, d.end_line, d.end_column, d.code, d.message, d.fix_safety]
+                  + ([list(d.related)] if d.related else []) for d in diagnostics],
         }
         self.dirty = True
 
@@ -204,6 +207,7 @@ def run_cached(jobs: List, cache: Cache, run: Callable[[List], List]) -> List:
     from .cli import Job, Outcome
     from .engine import FileResult, _prefiltered_out
     from .files import read
+    from .analysis.project import digest_for as project_digest
 
     outcomes: List = [None] * len(jobs)
     todo: List[Tuple[int, object, str, str]] = []
@@ -212,12 +216,14 @@ def run_cached(jobs: List, cache: Cache, run: Callable[[List], List]) -> List:
         if error is not None or source is None:
             todo.append((i, job, "", ""))  # process() reports the error
             continue
-        if _prefiltered_out(source, job.settings):  # cheaper than any lookup
+        if _prefiltered_out(source, job.settings, job.path):  # cheaper than any lookup
             outcomes[i] = Outcome(FileResult(job.path))
             continue
         digest = content_hash(source)
-        # per-file: the rules that run and the stack they assume can differ from file to file
-        codes = ",".join(r.code for r in job.settings.rules) + "@" + job.settings.target
+        # per-file: the rules that run and the stack they assume can differ from file to file, and
+        # findings also depend on what the rest of the project says about this file
+        codes = (",".join(r.code for r in job.settings.rules) + "@" + job.settings.target
+                 + project_digest(job.path, job.settings))
         hit = cache.get(job.path, digest, codes)
         if hit is not None:
             outcomes[i] = Outcome(FileResult(job.path, hit))

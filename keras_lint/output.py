@@ -51,7 +51,7 @@ def as_sarif(diags: Sequence[Diagnostic], rules: Dict[str, Type[Rule]]) -> dict:
     for d in diags:
         if d.fix_applied:
             continue
-        results.append({
+        result = {
             "ruleId": d.code,
             "ruleIndex": index[d.code],
             "level": "error",
@@ -63,7 +63,15 @@ def as_sarif(diags: Sequence[Diagnostic], rules: Dict[str, Type[Rule]]) -> dict:
                                "endLine": d.end_line, "endColumn": d.end_column},
                 }
             }],
-        })
+        }
+        if d.related is not None:  # KL101: the layer or model that consumes the op's result
+            result["relatedLocations"] = [{
+                "id": 1,
+                "physicalLocation": {"artifactLocation": {"uri": d.related[0].replace("\\", "/")},
+                                     "region": {"startLine": d.related[1]}},
+                "message": {"text": d.related[2]},
+            }]
+        results.append(result)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -4,8 +4,8 @@ Works from the module alone, at ``leave_Module`` (every import is registered by 
 statement-level walk finds every ``class`` (nested ones too), and a class is a Keras layer when a
 base resolves through the file's imports to a Keras layer class (``keras.layers.Layer``,
 ``keras.layers.Dense``, ``keras.engine.topology.Layer``, ... under any of ``keras``, ``tf.keras``,
-``tf_keras``), or is a class of the same file that is one. Bases imported from other project
-files are not followed (a documented limitation: following them would need cross-file state).
+``tf_keras``), or is a class of the same file that is one, or (through the project model,
+``ctx.project``) a class of another project module that is one.
 The result is cached on the file context, so several rules share one walk.
 """
 from __future__ import annotations
@@ -129,6 +129,12 @@ class KerasClasses:
                 known = known and other.bases_known
             kind = next((k for k in kinds if k is not None), None)
             return kind, known
+        ref = self.ctx.project_ref(expr) if getattr(self.ctx, "project", None) is not None else None
+        if ref is not None and ref[0] in ("x", "c"):
+            # a class of another project module (or a Keras class re-exported by one)
+            kind = self.ctx.project.class_kind(ref)
+            if kind is not None:
+                return kind, True
         return None, False
 
     def keras_bases(self, info: ClassInfo) -> List[str]:

@@ -157,8 +157,8 @@ class RawOpOnSymbolicTensor(Rule):
 
     code = "KL101"
     name = "raw-op-on-symbolic-tensor"
-    message = ("`{op}` is applied to a Keras symbolic tensor outside a layer and its result is fed to a "
-               "layer or model: {why}; {advice}")
+    message = ("`{op}` is applied to a Keras symbolic tensor outside a layer and its result is fed to "
+               "{consumer}: {why}; {advice}")
     fix_safety = UNSAFE
 
     VALID = [
@@ -270,7 +270,20 @@ class RawOpOnSymbolicTensor(Rule):
             fix = self._lambda_fix(call, finding.scope_values)
             advice = ("wrap it in a `keras.layers.Lambda` or a small Layer subclass"
                       if spec is None else f"use `keras.ops.{spec.ops}` (check its arguments) or a `keras.layers.Lambda`")
-        self.report(call, self.message.format(op=shown, why=why, advice=advice), fix)
+        consumer, related = self._consumer(finding)
+        self.report(call, self.message.format(op=shown, consumer=consumer, why=why, advice=advice), fix, related)
+
+    def _consumer(self, finding: Finding):
+        """The layer or model that takes the op's result, for the message and as a related location."""
+        c = finding.consumer
+        if c is None:
+            return "a layer or model", None
+        if c.node is not None:
+            return c.text, (c.node, None, None, f"{c.text} consumes the result of the raw op")
+        project = self.ctx.project
+        path, line = project.locate((c.path, c.function, c.text)) if project is not None else (c.path, None)
+        where = f"`{c.function}` ({path}{f':{line}' if line else ''}), which feeds it to {c.text}"
+        return where, (None, path, line, f"{c.text} in `{c.function}` consumes the result of the raw op")
 
     def _lambda_fix(self, call: cst.Call, values: Dict[int, object]) -> Optional[Fix]:
         leaves = _symbolic_leaves(call, values)
