@@ -244,16 +244,32 @@ class ProjectModel:
         sub = f"{key}.{name}"
         if sub in self.modules or sub in self.packages:
             return ("m", sub)
-        for star in summ["stars"]:
+        return self._through_stars(key, summ["stars"], name, depth)
+
+    def _through_stars(self, key: str, stars: List[str], name: str, depth: int) -> Ref:
+        """A name from ``from x import *``. A library star cannot be checked for the name, so it
+        is a guess; import shims star-import alternatives (``keras.ops`` or a module of tf
+        functions): when the candidates disagree on the library, the name stays unknown."""
+        candidates: List[Ref] = []
+        for star in stars:
             if star.split(".", 1)[0] in TRACKED_ROOTS:
-                if len(summ["stars"]) == 1 and not _is_builtin(name):
-                    return ("x", f"{star}.{name}")
+                if not _is_builtin(name):
+                    candidates.append(("x", f"{star}.{name}"))
                 continue
             mod = self.find_module(star, key)
             if mod is not None:
                 ref = self.resolve_name(mod, name, depth + 1)
                 if ref is not None:
-                    return ref
+                    candidates.append(ref)
+        if not candidates:
+            return None
+        first = candidates[0]
+        if all(c == first for c in candidates):
+            return first
+        if all(c is not None and c[0] == "x" for c in candidates):
+            libraries = {canonical(c[1]).split(".", 1)[0] for c in candidates}  # type: ignore[index]
+            if len(libraries) == 1:
+                return first
         return None
 
     def resolve_dotted(self, dotted: str, from_key: str, depth: int = 0) -> Ref:
@@ -784,6 +800,31 @@ class ModuleView:
 
     def class_kind(self, ref: Ref) -> Optional[str]:
         return self.model.ref_class_kind(ref)
+
+    def class_chain(self, ref: Ref) -> Tuple[Set[str], List[str]]:
+        """(methods defined along a project class's bases, the Keras classes they derive from)."""
+        methods: Set[str] = set()
+        keras_bases: List[str] = []
+        seen: Set[Tuple[str, ...]] = set()
+        todo = [ref]
+        while todo:
+            cur = todo.pop()
+            if cur is None or cur in seen or len(seen) > 50:
+                continue
+            seen.add(cur)
+            if cur[0] == "x":
+                qn = canonical(cur[1])
+                if keras_class_kind(qn) is not None:
+                    keras_bases.append(qn)
+                continue
+            if cur[0] != "c":
+                continue
+            key, name = cur[1], cur[2]
+            summ = self.model.modules.get(key, {})
+            prefix = name + "."
+            methods.update(f[len(prefix):] for f in summ.get("functions", {}) if f.startswith(prefix))
+            todo.extend(self.model.expr_ref(key, b) for b in summ.get("classes", {}).get(name, ()))
+        return methods, keras_bases
 
     def class_bases_known(self, ref: Ref) -> bool:
         return ref is not None and ref[0] == "c" and self.model.bases_known(ref[1], ref[2])
