@@ -117,27 +117,29 @@ def _python_files(root: str) -> List[str]:
 
 # -- the summaries cache ------------------------------------------------------------------------
 
-def _cache_file(root: str) -> str:
+def _cache_file(root: str, kind: str = "summaries") -> str:
+    """``summaries``: one entry per file, by content hash; ``solved``: the solved model of the
+    last run, used as is when no file changed (a one-file flake8 run then costs a read)."""
     from .. import __version__
     from ..cache import CACHE_DIR, code_hash
 
-    return os.path.join(root, CACHE_DIR, __version__, f"project-{SUMMARY_FORMAT}-{code_hash()[:16]}.summaries")
+    return os.path.join(root, CACHE_DIR, __version__, f"project-{SUMMARY_FORMAT}-{code_hash()[:16]}.{kind}")
 
 
-def _load_cache(root: str) -> Dict[str, Any]:
+def _load_cache(root: str, kind: str = "summaries") -> Dict[str, Any]:
     try:
-        with open(_cache_file(root), "rb") as fh:
+        with open(_cache_file(root, kind), "rb") as fh:
             data = json.loads(fh.read())
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return {}
 
 
-def _save_cache(root: str, entries: Dict[str, Any]) -> None:
+def _save_cache(root: str, entries: Dict[str, Any], kind: str = "summaries") -> None:
     """Atomic; never fails the run (read-only checkout, full disk: the next run re-summarises)."""
     from ..cache import _prepare_dir
 
-    path = _cache_file(root)
+    path = _cache_file(root, kind)
     try:
         _prepare_dir(os.path.dirname(os.path.dirname(path)))
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -177,7 +179,8 @@ class FunctionFacts:
 
 
 class ProjectModel:
-    def __init__(self, root: str, summaries: Dict[str, Summary], paths: Dict[str, str]) -> None:
+    def __init__(self, root: str, summaries: Dict[str, Summary], paths: Dict[str, str],
+                 solved: Optional[List[List[Any]]] = None) -> None:
         self.root = root
         self.modules = summaries  # module key -> summary
         self.paths = paths  # module key -> path relative to the root
@@ -194,7 +197,28 @@ class ProjectModel:
         for key, summ in summaries.items():
             for name, fn in summ["functions"].items():
                 self.facts[(key, name)] = FunctionFacts(fn["p"], fn["k"])
-        _Interpreter(self).run()
+        if solved is None:
+            _Interpreter(self).run()
+        else:  # a previous run solved exactly these files
+            for key, name, sym, models, sunk, ret, ret_sunk, where in solved:
+                facts = self.facts.get((key, name))
+                if facts is not None:
+                    facts.sym, facts.models, facts.sunk = set(sym), set(models), set(sunk)
+                    facts.ret, facts.ret_sunk = ret, ret_sunk
+                    facts.sink_where = tuple(where) if where else None  # type: ignore[assignment]
+
+    def solved(self) -> Dict[str, Any]:
+        """What a later run needs when no file changed: the summaries without their statement
+        lists (only the solver reads those) and the solved facts."""
+        modules = {}
+        for key, summ in self.modules.items():
+            lean = {k: v for k, v in summ.items() if k != "body"}
+            lean["functions"] = {name: {k: v for k, v in fn.items() if k != "b"} for name, fn in summ["functions"].items()}
+            modules[key] = lean
+        facts = [[key, name, sorted(f.sym), sorted(f.models), sorted(f.sunk), f.ret, f.ret_sunk,
+                  list(f.sink_where) if f.sink_where else None]
+                 for (key, name), f in self.facts.items() if f.sym or f.models or f.sunk or f.ret or f.ret_sunk]
+        return {"modules": modules, "paths": self.paths, "facts": facts}
 
     # -- modules --------------------------------------------------------------------------------
     def find_module(self, dotted: str, from_key: str) -> Optional[str]:
@@ -669,27 +693,38 @@ def disable() -> None:
     _MODELS.clear()
 
 
-def build(root: str, use_cache: bool = True, extra: Optional[Dict[str, bytes]] = None) -> ProjectModel:
+def build(root: str, use_cache: bool = True) -> ProjectModel:
     """Summarise the project under ``root`` (cached by content hash) and solve its facts."""
     from ..cache import content_hash
 
     rels = _python_files(root)
+    datas: Dict[str, bytes] = {}
+    for rel in rels:
+        try:
+            if os.path.getsize(os.path.join(root, rel)) > MAX_FILE_BYTES:
+                continue
+            with open(os.path.join(root, rel), "rb") as fh:
+                datas[rel] = fh.read()
+        except OSError:
+            continue
+    state = hashlib.blake2b(digest_size=16)
+    for rel, data in datas.items():
+        state.update(f"{rel}\0{content_hash(data)}\0".encode())
+    state_key = state.hexdigest()
+    if use_cache:
+        solved = _load_cache(root, "solved")
+        if solved.get("state") == state_key:
+            try:
+                return ProjectModel(root, solved["modules"], solved["paths"], solved["facts"])
+            except (KeyError, TypeError, ValueError):
+                pass  # a damaged file: solve again
     cached = _load_cache(root) if use_cache else {}
     fresh: Dict[str, Any] = {}
     summaries: Dict[str, Summary] = {}
     paths: Dict[str, str] = {}
     sources: Dict[str, bytes] = {}
     skipped: List[str] = []
-    for rel in rels:
-        data = extra.get(rel) if extra else None
-        if data is None:
-            try:
-                if os.path.getsize(os.path.join(root, rel)) > MAX_FILE_BYTES:
-                    continue
-                with open(os.path.join(root, rel), "rb") as fh:
-                    data = fh.read()
-            except OSError:
-                continue
+    for rel, data in datas.items():
         key, is_pkg = module_key(rel)
         paths[key] = rel
         if not any(m in data for m in MENTIONS):
@@ -707,7 +742,10 @@ def build(root: str, use_cache: bool = True, extra: Optional[Dict[str, bytes]] =
             _summarise(rel, key, is_pkg, data, cached, fresh, summaries, content_hash)
     if use_cache and fresh != cached:
         _save_cache(root, fresh)
-    return ProjectModel(root, summaries, paths)
+    model = ProjectModel(root, summaries, paths)
+    if use_cache:
+        _save_cache(root, dict(model.solved(), state=state_key), "solved")
+    return model
 
 
 def _summarise(rel, key, is_pkg, data, cached, fresh, summaries, content_hash) -> None:
