@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
@@ -90,6 +91,19 @@ def find_root(path: str) -> str:
     return start
 
 
+def import_prefixes(key: str, is_pkg: bool, init_packages: Set[str]) -> List[str]:
+    """Module-key prefixes of the directories an absolute import in module ``key`` can start
+    from: the project root, ``src/``, and the directory above the module's top-level package
+    (the script's own directory when it is in no package)."""
+    directory = key if is_pkg else key.rpartition(".")[0]
+    while directory and directory in init_packages:
+        directory = directory.rpartition(".")[0]
+    out = ["", "src"]
+    if directory not in out:
+        out.append(directory)
+    return out
+
+
 def module_key(rel: str) -> Tuple[str, bool]:
     """``a/b/c.py`` -> ("a.b.c", False); ``a/b/__init__.py`` -> ("a.b", True)."""
     parts = rel.replace(os.sep, "/").split("/")
@@ -105,7 +119,6 @@ def _python_files(root: str) -> List[str]:
     out: List[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info")
-                             and not d.startswith(".")
                              and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg")))
         for name in sorted(filenames):
             if name.endswith(".py") and name.isascii():
@@ -185,6 +198,7 @@ class ProjectModel:
         self.modules = summaries  # module key -> summary
         self.paths = paths  # module key -> path relative to the root
         self.by_path = {p: k for k, p in paths.items()}
+        self.init_packages = {k for k, p in paths.items() if p.endswith("__init__.py")}
         self.packages: Set[str] = set()
         for key in list(summaries) + list(paths):
             parts = key.split(".")
@@ -224,12 +238,8 @@ class ProjectModel:
     def find_module(self, dotted: str, from_key: str) -> Optional[str]:
         """The project module (or package directory) an absolute import names, trying the
         project root, ``src/`` and the importing file's enclosing directories as import roots."""
-        candidates = [dotted, "src." + dotted]
-        parts = from_key.split(".")[:-1]
-        while parts:
-            candidates.append(".".join(parts) + "." + dotted)
-            parts.pop()
-        for cand in candidates:
+        is_pkg = self.paths.get(from_key, "").endswith("__init__.py")
+        for cand in [f"{p}.{dotted}" if p else dotted for p in import_prefixes(from_key, is_pkg, self.init_packages)]:
             if cand in self.modules or cand in self.packages:
                 return cand
         return None
@@ -721,12 +731,14 @@ def build(root: str, use_cache: bool = True) -> ProjectModel:
     cached = _load_cache(root) if use_cache else {}
     fresh: Dict[str, Any] = {}
     summaries: Dict[str, Summary] = {}
-    paths: Dict[str, str] = {}
+    paths: Dict[str, str] = {module_key(rel)[0]: rel for rel in datas}
     sources: Dict[str, bytes] = {}
     skipped: List[str] = []
+    needed = _linked_files(datas, paths)
     for rel, data in datas.items():
+        if rel not in needed:
+            continue
         key, is_pkg = module_key(rel)
-        paths[key] = rel
         if not any(m in data for m in MENTIONS):
             sources[rel] = data
             skipped.append(rel)
@@ -748,6 +760,63 @@ def build(root: str, use_cache: bool = True) -> ProjectModel:
     return model
 
 
+_IMPORT_RE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b([^\n#;]*)|import[ \t]+([\w.]+))", re.M)
+
+
+def _linked_files(datas: Dict[str, bytes], paths: Dict[str, str]) -> Set[str]:
+    """The files the model needs: those that import another module of the project (relative
+    imports, or a name that is a module or package of the project and not Keras/TF), and the
+    modules they import. The rest only import libraries and are never imported by the project:
+    their files' own analysis sees all there is (this keeps a library's own source, whose
+    imports all go through ``keras.*``, out of the pass)."""
+    init_packages = {k for k, rel in paths.items() if rel.endswith("__init__.py")}
+    known = set(paths)
+    for key in paths:
+        parts = key.split(".")
+        known.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    tracked = {r.encode() for r in TRACKED_ROOTS}
+    needed: Set[str] = set()
+    targets: List[Tuple[str, str]] = []  # (importing module, dotted target)
+    for rel, data in datas.items():
+        key, is_pkg = module_key(rel)
+        package = key if is_pkg else key.rpartition(".")[0]
+        prefixes = import_prefixes(key, is_pkg, init_packages)
+        for m in _IMPORT_RE.finditer(data):
+            dotted = m.group(1) or m.group(3)
+            if not dotted:
+                continue
+            names = [n.split()[0] for n in m.group(2).replace(b"(", b" ").replace(b")", b" ").split(b",")
+                     if n.split()] if m.group(1) else []
+            if dotted.startswith(b"."):
+                level = len(dotted) - len(dotted.lstrip(b"."))
+                parts = package.split(".") if package else []
+                if level - 1 > len(parts):
+                    continue
+                base = parts[: len(parts) - (level - 1)]
+                rest = dotted[level:].decode("ascii", "replace")
+                target = ".".join(base + ([rest] if rest else []))
+            else:
+                root = dotted.split(b".", 1)[0]
+                if root in tracked:
+                    continue
+                name = root.decode("ascii", "replace")
+                if not any((f"{p}.{name}" if p else name) in known for p in prefixes):
+                    continue
+                target = dotted.decode("ascii", "replace")
+            needed.add(rel)
+            targets.append((key, target))
+            targets.extend((key, f"{target}.{n.decode('ascii', 'replace')}" if target else n.decode("ascii", "replace"))
+                           for n in names if n != b"*")
+    modules = set(paths)
+    for key, target in targets:
+        prefixes = import_prefixes(key, paths[key].endswith("__init__.py"), init_packages)
+        for cand in [f"{p}.{target}" if p else target for p in prefixes] + [target]:
+            for mod in (cand, cand.rpartition(".")[0]):  # from pkg import name: pkg, or pkg.name
+                if mod in modules:
+                    needed.add(paths[mod])
+    return needed
+
+
 def _summarise(rel, key, is_pkg, data, cached, fresh, summaries, content_hash) -> None:
     digest = content_hash(data)
     entry = cached.get(rel)
@@ -763,8 +832,8 @@ def _summarise(rel, key, is_pkg, data, cached, fresh, summaries, content_hash) -
 
 def model_for(path: str, use_cache: bool = True) -> Optional[ProjectModel]:
     """The (memoised, per process) project model of the project ``path`` belongs to."""
-    if _DISABLED or path in ("-", ""):
-        return None
+    if _DISABLED or path in ("-", "") or not os.path.isfile(path):
+        return None  # stdin, or a name that is no file: nothing to place in a project
     root = root_of(path)
     found = _MODELS.get(root)
     if found is None:
