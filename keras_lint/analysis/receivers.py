@@ -324,7 +324,7 @@ class ReceiverMixin:
 
     def _receivers_init(self) -> None:
         self._assigned: List[Tuple[str, cst.BaseExpression]] = []  # (dotted target, called function)
-        self._returns: Dict[str, Set[str]] = {}
+        self._returns: Dict[str, List[Tuple[str, object]]] = {}  # ("name", dotted) / ("call", func)
         self._functions: Set[str] = set()
 
     # -- recording ----------------------------------------------------------------------------
@@ -346,9 +346,9 @@ class ReceiverMixin:
             return
         dotted = dotted_name(node.value)
         if dotted is not None:
-            self._returns.setdefault(fn.name.value, set()).add(dotted)
+            self._returns.setdefault(fn.name.value, []).append(("name", dotted))
         elif isinstance(node.value, cst.Call):
-            self._returns.setdefault(fn.name.value, set()).add("()" + (dotted_name(node.value.func) or "?"))
+            self._returns.setdefault(fn.name.value, []).append(("call", node.value.func))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not isinstance(node.value, cst.Call):
@@ -374,11 +374,11 @@ class ReceiverMixin:
             return UNKNOWN
         if callee in self._returns and depth < 3:
             kinds = set()
-            for returned in self._returns[callee]:
-                if returned.startswith("()"):
-                    kinds.add(self._call_kind(None, returned[2:], depth + 1))
+            for how, returned in self._returns[callee]:
+                if how == "call":
+                    kinds.add(self._call_kind(returned, None, depth + 1))  # type: ignore[arg-type]
                 else:
-                    kinds.add(self._target_kind(returned, depth + 1))
+                    kinds.add(self._target_kind(returned, depth + 1))  # type: ignore[arg-type]
             if kinds == {KERAS}:
                 return KERAS
         return UNKNOWN

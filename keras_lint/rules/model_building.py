@@ -105,10 +105,17 @@ class RawOpOnSymbolicTensor(Rule):
     symbolic tensors in model-building code, when their result is passed to a layer or used as a
     model's input or output. Symbolic tensors are what `Input(...)` and layer calls return,
     `model.output(s)`, `layer.output`, their elements and values computed from them; they are
-    followed through local variables, tuple unpacking, lists of inputs and calls of the file's own
-    helper functions.
+    followed through local variables, tuple unpacking, lists of inputs and calls of helper
+    functions, the file's own and (through the project model) those of other project modules:
+    a helper in `common.py` whose parameter receives the `Input` made in `train.py`, a result
+    returned to a caller that feeds it to a layer. Keras and TensorFlow reached through a project
+    module that re-exports them (`from mypkg.backend import layers, functional`) count, and so do
+    project Layer subclasses. A functional model built in a `keras.Model` subclass's `__init__`
+    (`super().__init__(inputs=..., outputs=...)`, the Model Garden pattern) is model-building
+    code. The message names the layer or model that consumes the op's result (SARIF: a related
+    location); the finding stays on the op, which is what to fix.
 
-    Not reported: the same op inside a `Lambda`, inside a Layer's or Model's methods, in a
+    Not reported: the same op inside a `Lambda`, inside a Layer's or Model's other methods, in a
     function used as a `Lambda` body or decorated with `tf.function`; indexing a list of tensors
     (`model.outputs[0]`); `keras.ops.*` and Python operators (`x * 2 + 1`), which Keras
     overloads; and anything with `--target tf-keras`, where tf-keras wraps the op in a
