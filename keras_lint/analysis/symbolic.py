@@ -517,7 +517,7 @@ class _Scope:
                 else:
                     param = params[pos] if pos < len(params) else None
                     pos += 1
-                if param in facts.sunk and val is not None and val[0] == RAW:
+                if param in facts.sunk and val is not None and val[1]:
                     self.a.sink_origins(val[1], Consumer.from_project(facts.sink_where))
         if facts.ret == "S" and any(_is_symbolic(v) for v in arg_vals):
             return (SYM, NOTHING)
