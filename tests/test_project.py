@@ -10,9 +10,12 @@ class deriving from a project class named ``Layer`` that is not Keras's.
 tests/projects/trainer: receivers across modules (KL202 on a helper's parameter, KL404 on a model
 built by a project function) with a non-Keras look-alike of each.
 """
+import importlib.util
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,3 +237,37 @@ def test_summary_is_plain_json(tmp_path):
     assert json.loads(json.dumps(summ)) == summ
     assert summ["imports"] == {"keras": "keras", "x": "pkg.x"}
     assert summarize(b"def (:\n", "m", False) is None
+
+
+BUILD_CHECK = """
+from mypkg.backend import layers
+from mypkg.nets.yolo import make_model
+from mypkg.garden import Backbone
+for name, build in (("yolo", lambda: make_model(layers.Input((32, 32, 3)), 3)), ("garden", Backbone)):
+    try:
+        build()
+        print(name, "builds")
+    except ValueError as exc:
+        print(name, "fails:", str(exc).splitlines()[0])
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow (pip install -e '.[test]')")
+def test_detector_builds_on_keras3_after_the_fix(copy_of):
+    """On the real stack (TF 2.21, Keras 3): the project's models fail to build as KL101 says, and
+    build after ``--fix --unsafe-fixes`` (cross-module findings fixed in their own files)."""
+    root = copy_of("detector")
+    (root / "check.py").write_text(BUILD_CHECK)
+
+    def check():
+        env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        r = subprocess.run([sys.executable, "check.py"], cwd=root, capture_output=True, env=env, timeout=600)
+        return r.stdout.decode().splitlines()
+
+    before = check()
+    assert [line.split(":")[0] for line in before] == ["yolo fails", "garden fails"]
+    assert all("A KerasTensor cannot be used as input to a TensorFlow function" in line for line in before)
+    r = keras_lint("--fix", "--unsafe-fixes", "--no-cache", ".", cwd=root)
+    assert "0 problems remaining" in r.stdout.decode() + r.stderr.decode()
+    assert check() == ["yolo builds", "garden builds"]

@@ -708,18 +708,17 @@ def build(root: str, use_cache: bool = True) -> ProjectModel:
     from ..cache import content_hash
 
     rels = _python_files(root)
-    datas: Dict[str, bytes] = {}
+    # the files as they stand (name, size, modification time): when they are exactly those the
+    # last run solved, its model is used without reading a file (as ruff and mypy trust mtimes)
+    state = hashlib.blake2b(digest_size=16)
+    sizes: Dict[str, int] = {}
     for rel in rels:
         try:
-            if os.path.getsize(os.path.join(root, rel)) > MAX_FILE_BYTES:
-                continue
-            with open(os.path.join(root, rel), "rb") as fh:
-                datas[rel] = fh.read()
+            st = os.stat(os.path.join(root, rel))
         except OSError:
             continue
-    state = hashlib.blake2b(digest_size=16)
-    for rel, data in datas.items():
-        state.update(f"{rel}\0{content_hash(data)}\0".encode())
+        sizes[rel] = st.st_size
+        state.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     state_key = state.hexdigest()
     if use_cache:
         solved = _load_cache(root, "solved")
@@ -728,6 +727,15 @@ def build(root: str, use_cache: bool = True) -> ProjectModel:
                 return ProjectModel(root, solved["modules"], solved["paths"], solved["facts"])
             except (KeyError, TypeError, ValueError):
                 pass  # a damaged file: solve again
+    datas: Dict[str, bytes] = {}
+    for rel, size in sizes.items():
+        if size > MAX_FILE_BYTES:
+            continue
+        try:
+            with open(os.path.join(root, rel), "rb") as fh:
+                datas[rel] = fh.read()
+        except OSError:
+            continue
     cached = _load_cache(root) if use_cache else {}
     fresh: Dict[str, Any] = {}
     summaries: Dict[str, Summary] = {}

@@ -197,6 +197,9 @@ class RawOpOnSymbolicTensor(Rule):
               target="tf-keras"),
         # methods of a Keras model subclass
         _PRELUDE + "class Net(keras.Model):\n    def build_head(self, x):\n        return layers.Dense(2)(tf.nn.relu(x))\n",
+        # a subclassed model's __init__ that builds no functional graph
+        _PRELUDE + "class Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.d = layers.Dense(2)\n    def call(self, x):\n        return self.d(tf.nn.relu(x))\n",
     ]
     INVALID = [
         # assigned first, used later
@@ -244,6 +247,12 @@ class RawOpOnSymbolicTensor(Rule):
                 fixed="import tensorflow as tf\nfrom tensorflow.keras import backend as K\n"
                       "from tensorflow.keras.layers import Input, Dense\nimport keras\n\n"
                       "x = Input((4,))\nh = Dense(4)(x)\ny = Dense(1)(keras.ops.expand_dims(keras.ops.max(h, 1), axis=-1))\n"),
+        # a functional model built in a Model subclass's __init__ (the Model Garden pattern)
+        Invalid(_PRELUDE + "class Net(keras.Model):\n    def __init__(self, **kwargs):\n        inputs = keras.Input((4,))\n"
+                "        x = tf.nn.relu(layers.Dense(4)(inputs))\n        super().__init__(inputs=inputs, outputs=x, **kwargs)\n",
+                line=7,
+                fixed=_PRELUDE + "class Net(keras.Model):\n    def __init__(self, **kwargs):\n        inputs = keras.Input((4,))\n"
+                "        x = keras.ops.relu(layers.Dense(4)(inputs))\n        super().__init__(inputs=inputs, outputs=x, **kwargs)\n"),
         # several symbolic inputs: reported, no fix
         Invalid(_PRELUDE + "a = keras.Input((3,))\nb = keras.Input((3,))\nd = layers.Dense(1)(tf.linalg.cross(a, b))\n",
                 line=6),
