@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
@@ -706,6 +707,7 @@ def disable() -> None:
 def build(root: str, use_cache: bool = True) -> ProjectModel:
     """Summarise the project under ``root`` (cached by content hash) and solve its facts."""
     from ..cache import content_hash
+    from ..files import read
 
     rels = _python_files(root)
     # the files as they stand (name, size, modification time): when they are exactly those the
@@ -717,6 +719,8 @@ def build(root: str, use_cache: bool = True) -> ProjectModel:
             st = os.stat(os.path.join(root, rel))
         except OSError:
             continue
+        if not stat.S_ISREG(st.st_mode):
+            continue  # a FIFO named x.py would block the read forever
         sizes[rel] = st.st_size
         state.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     state_key = state.hexdigest()
@@ -731,11 +735,9 @@ def build(root: str, use_cache: bool = True) -> ProjectModel:
     for rel, size in sizes.items():
         if size > MAX_FILE_BYTES:
             continue
-        try:
-            with open(os.path.join(root, rel), "rb") as fh:
-                datas[rel] = fh.read()
-        except OSError:
-            continue
+        data, error = read(os.path.join(root, rel))  # non-blocking open, regular files only
+        if data is not None and error is None:
+            datas[rel] = data
     cached = _load_cache(root) if use_cache else {}
     fresh: Dict[str, Any] = {}
     summaries: Dict[str, Summary] = {}
