@@ -35,7 +35,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from . import __version__
 
 CACHE_DIR = ".keras_lint_cache"
-FORMAT = 2  # 2: a notebook cell per finding
+FORMAT = 3  # 2: a notebook cell per finding; 3: a related location (KL101's consumer)
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by keras-lint.\n"
@@ -139,7 +139,8 @@ class Cache:
             return None
         try:
             return [Diagnostic(path, int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), str(d[5]),
-                               None if d[6] is None else str(d[6]), cell=None if d[7] is None else int(d[7]))
+                               None if d[6] is None else str(d[6]), cell=None if d[7] is None else int(d[7]),
+                               related=(str(d[8][0]), int(d[8][1]), str(d[8][2])) if len(d) > 8 else None)
                     for d in entry["d"]]  # type: ignore[union-attr]
         except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: lint the file again
             return None
@@ -148,7 +149,7 @@ class Cache:
         self.entries[self._rel(path)] = {
             "h": digest, "r": codes,
             "d": [[d.line, d.column, d.end_line, d.end_column, d.code, d.message, d.fix_safety, d.cell]
-                  for d in diagnostics],
+                  + ([list(d.related)] if d.related else []) for d in diagnostics],
         }
         self.dirty = True
 
@@ -206,6 +207,7 @@ def run_cached(jobs: List, cache: Cache, run: Callable[[List], List]) -> List:
     from .cli import Job, Outcome
     from .engine import FileResult, _prefiltered_out
     from .files import read
+    from .analysis.project import digest_for as project_digest
 
     outcomes: List = [None] * len(jobs)
     todo: List[Tuple[int, object, str, str]] = []
@@ -214,12 +216,14 @@ def run_cached(jobs: List, cache: Cache, run: Callable[[List], List]) -> List:
         if error is not None or source is None:
             todo.append((i, job, "", ""))  # process() reports the error
             continue
-        if _prefiltered_out(source, job.settings):  # cheaper than any lookup
+        if _prefiltered_out(source, job.settings, job.path):  # cheaper than any lookup
             outcomes[i] = Outcome(FileResult(job.path))
             continue
         digest = content_hash(source)
-        # per-file: the rules that run and the stack they assume can differ from file to file
-        codes = ",".join(r.code for r in job.settings.rules) + "@" + job.settings.target
+        # per-file: the rules that run and the stack they assume can differ from file to file, and
+        # findings also depend on what the rest of the project says about this file
+        codes = (",".join(r.code for r in job.settings.rules) + "@" + job.settings.target
+                 + project_digest(job.path, job.settings))
         hit = cache.get(job.path, digest, codes)
         if hit is not None:
             outcomes[i] = Outcome(FileResult(job.path, hit))

@@ -311,6 +311,11 @@ def _main(argv: List[str]) -> int:
         return add_noqa(jobs)
     workers = args.jobs
     started = time.perf_counter()
+    from .analysis import project as project_mod  # the project model (imports LibCST: only for runs)
+
+    project_mod.configure(use_cache=mode == "check" and not args.no_cache and not args.profile)
+    for job in jobs:  # built once here: worker processes inherit it
+        project_mod.model_for(job.path)
     store = None
     if mode == "check" and not args.no_cache and not args.profile:
         # keyed by the current directory's settings (each entry also by its file's rules and target)

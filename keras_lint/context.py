@@ -5,8 +5,9 @@ from typing import List, Optional
 
 import libcst as cst
 
+from .analysis.project import ModuleView
 from .analysis.stack import file_target
-from .names import ImportMap
+from .names import ImportMap, dotted_name
 from .rule import Report
 
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException", "AttributeError"})
@@ -19,13 +20,15 @@ class FileContext:
     engine's walker, so rules can ask where they are without a metadata pass.
     """
 
-    def __init__(self, path: str, module: cst.Module, target: str) -> None:
+    def __init__(self, path: str, module: cst.Module, target: str, project: Optional[ModuleView] = None) -> None:
         self.path = path
         self.module = module
+        #: what the rest of the project says about this file's names (analysis.project), or None
+        self.project = project
         #: the run's target, or tf-keras for a file written against tf_keras (see analysis.stack)
-        self.target = file_target(module, target)
+        self.target = file_target(module, target, project)
         self.run_target = target
-        self.imports = ImportMap()
+        self.imports = ImportMap(project)
         self.stack: List[cst.CSTNode] = []
         self.reports: List[Report] = []
 
@@ -35,6 +38,16 @@ class FileContext:
 
     def raw_qualname(self, node: cst.BaseExpression) -> Optional[str]:
         return self.imports.raw(node)
+
+    def project_ref(self, node: cst.BaseExpression):
+        """What a dotted name refers to in the project (analysis.project.Ref), if it is not
+        bound to Keras/TensorFlow by this file's imports and names a project module's entry."""
+        if self.project is None:
+            return None
+        dotted = dotted_name(node)
+        if dotted is None or dotted.split(".", 1)[0] in self.imports.bindings:
+            return None
+        return self.project.ref(dotted)
 
     # -- where are we -----------------------------------------------------------------------
     def parent(self, levels: int = 1) -> Optional[cst.CSTNode]:

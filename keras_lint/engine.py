@@ -18,6 +18,7 @@ from .parsing import LintError, _cpython_parse, _cpython_syntax_error, _first_li
 from .positions import node_positions
 from .rule import SAFE, Fix, Report, Rule
 from .walk import _Dispatch, walk
+from .analysis.project import view_for as project_view
 
 MAX_FIX_PASSES = 10
 
@@ -37,6 +38,7 @@ class Diagnostic:
     fix_safety: Optional[str] = None  # safety of the fix offered for this finding, if any
     fix_applied: bool = False
     cell: Optional[int] = None  # notebooks: the cell (1-based, all cells counted); line is in the cell
+    related: Optional[Tuple[str, int, str]] = None  # (path, line, message): see Report.related
 
     def sort_key(self) -> Tuple:
         return (self.path, self.cell or 0, self.line, self.column, self.code)
@@ -58,16 +60,40 @@ class Settings:
     rules: Sequence[Type[Rule]]
     target: str = "keras3"
     unsafe_fixes: bool = False
+    project: bool = True  # build/consult the project model of the file's project (analysis.project)
 
 
-def _wanted(rule: Type[Rule], source: Union[bytes, str]) -> bool:
+_LIBRARY_TRIGGERS = frozenset({"keras", "tensorflow"})
+
+
+def _wanted(rule: Type[Rule], source: Union[bytes, str], via_project: bool = False) -> bool:
+    """The file may hold what the rule looks for. ``via_project``: the file reaches Keras or
+    TensorFlow through a project module that re-exports them, without naming either."""
+    if via_project and _LIBRARY_TRIGGERS.intersection(rule.triggers):
+        return True
     if isinstance(source, str):
         return any(t in source for t in rule.triggers)
     return any(t.encode() in source for t in rule.triggers)
 
 
-def run_rules(module: cst.Module, path: str, rules: Iterable[Type[Rule]], target: str) -> FileContext:
-    ctx = FileContext(path, module, target)
+def _via_project(source: Union[bytes, str], path: Optional[str], settings: Settings) -> bool:
+    """Only asked for files that mention neither keras nor tensorflow (few, and cheap to ask)."""
+    if not settings.project or path is None:
+        return False
+    if (b"keras" in source or b"tensorflow" in source) if isinstance(source, bytes) else \
+            ("keras" in source or "tensorflow" in source):
+        return False
+    view = project_view(path)
+    return view is not None and view.reaches_library()
+
+
+def run_rules(module: cst.Module, path: str, rules: Iterable[Type[Rule]], target: str,
+              project: bool = False) -> FileContext:
+    view = None
+    if project:
+        with profiling.phase("project"):
+            view = project_view(path)
+    ctx = FileContext(path, module, target, view)
     instances = [r(ctx) for r in rules]
     if instances:
         dispatch = _Dispatch(instances)
@@ -96,7 +122,9 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> List[Tuple[Repor
     if not ctx.reports:
         return []
     with profiling.phase("positions"):
-        positions, code = node_positions(module, [rep.node for rep in ctx.reports])
+        nodes = [rep.node for rep in ctx.reports]
+        nodes.extend(rep.related[0] for rep in ctx.reports if rep.related is not None and rep.related[0] is not None)
+        positions, code = node_positions(module, nodes)
         lines = code.splitlines()
     located = []
     seen = set()
@@ -110,18 +138,29 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> List[Tuple[Repor
         if suppressed(rep.code, text):
             continue
         diag = Diagnostic(path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
-                          rep.code, rep.message, rep.fix.safety if rep.fix else None)
+                          rep.code, rep.message, rep.fix.safety if rep.fix else None, related=_related(rep, positions, path))
         located.append((rep, diag))
     located.sort(key=lambda rd: rd[1].sort_key())
     return located
 
 
+def _related(rep: Report, positions, path: str) -> Optional[Tuple[str, int, str]]:
+    if rep.related is None:
+        return None
+    node, where, line, message = rep.related
+    if node is not None:
+        return (path, positions[node].start.line, message)
+    return (where or path, line or 1, message)
+
+
 def lint_module(module: cst.Module, source: Union[bytes, str], path: str, settings: Settings) -> List[Tuple[Report, Diagnostic]]:
     exempt = file_exemption(source)
-    rules = [r for r in settings.rules if _wanted(r, source) and not (exempt is not None and r.code.startswith(exempt))]
+    via = _via_project(source, path, settings)
+    rules = [r for r in settings.rules
+             if _wanted(r, source, via) and not (exempt is not None and r.code.startswith(exempt))]
     if not rules:
         return []
-    ctx = run_rules(module, path, rules, settings.target)
+    ctx = run_rules(module, path, rules, settings.target, settings.project)
     return _locate(module, ctx, path)
 
 
@@ -166,8 +205,11 @@ def _is_comment_line(data: bytes, offset: int) -> bool:
     return False
 
 
-def _prefiltered_out(source: Union[bytes, str], settings: Settings) -> bool:
-    return not any(_wanted(r, source) for r in settings.rules)
+def _prefiltered_out(source: Union[bytes, str], settings: Settings, path: Optional[str] = None) -> bool:
+    if any(_wanted(r, source) for r in settings.rules):
+        return False
+    via = _via_project(source, path, settings)
+    return not (via and any(_wanted(r, source, via) for r in settings.rules))
 
 
 def lint_source(source: Union[bytes, str], path: str, settings: Settings) -> FileResult:
@@ -175,7 +217,7 @@ def lint_source(source: Union[bytes, str], path: str, settings: Settings) -> Fil
     ``FileResult.error`` says why."""
     result = FileResult(path)
     with profiling.phase("prefilter"):
-        skip = _prefiltered_out(source, settings)
+        skip = _prefiltered_out(source, settings, path)
     if skip:
         return result
     try:
@@ -255,7 +297,7 @@ def fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
     ``fixed_source`` is set only when the output differs and re-parses; the diagnostics are the
     fixed ones (``fix_applied``, positions in the original file) plus what remains."""
     result = FileResult(path)
-    if _prefiltered_out(source, settings):
+    if _prefiltered_out(source, settings, path):
         return result
     first_pass: List[Diagnostic] = []
     try:

@@ -66,10 +66,13 @@ def module_name(node: Optional[cst.BaseExpression]) -> Optional[str]:
 class ImportMap:
     """Local name -> fully qualified name, for names bound by imports of tracked packages."""
 
-    __slots__ = ("bindings",)
+    __slots__ = ("bindings", "project")
 
-    def __init__(self) -> None:
+    def __init__(self, project=None) -> None:
         self.bindings: Dict[str, str] = {}
+        #: the file's view of the project model (analysis.project.ModuleView), or None: imports of
+        #: project modules that re-export Keras/TensorFlow then resolve to what they re-export
+        self.project = project
 
     def add_import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -78,9 +81,9 @@ class ImportMap:
                 continue
             root = full.split(".", 1)[0]
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self._bind(alias.asname.name.value, full)
+                self._bind(alias.asname.name.value, self._through_project(0, full, None))
             else:
-                self._bind(root, root)
+                self._bind(root, self._through_project(0, root, None))
 
     def add_import_from(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
@@ -92,7 +95,20 @@ class ImportMap:
             local = alias.name.value
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self._bind(local, f"{mod}.{alias.name.value}" if mod else None)
+            if mod is not None and mod.split(".", 1)[0] in TRACKED_ROOTS:
+                self._bind(local, f"{mod}.{alias.name.value}")
+            else:
+                self._bind(local, self._through_project(len(node.relative), module_name(node.module), alias.name.value))
+
+    def _through_project(self, level: int, module: Optional[str], name: Optional[str]) -> Optional[str]:
+        """What a project module re-exports under this import (``from .backend import layers``:
+        ``tensorflow.keras.layers``), or the plain name when it is not a project import."""
+        plain = module if name is None else (f"{module}.{name}" if module and not level else None)
+        if plain is not None and plain.split(".", 1)[0] in TRACKED_ROOTS:
+            return plain
+        if self.project is None:
+            return plain
+        return self.project.import_target(level, module, name)
 
     def _bind(self, local: str, qualified: Optional[str]) -> None:
         """A later import of anything else rebinds the name: ``import keras`` then

@@ -55,6 +55,9 @@ class Report:
     node: cst.CSTNode
     message: str
     fix: Optional[Fix]
+    #: a second place that explains the finding (KL101: the layer or model that consumes the op's
+    #: result): (node of this file or None, path or None for this file, line or None, message)
+    related: Optional[Tuple[Optional[cst.CSTNode], Optional[str], Optional[int], str]] = None
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,9 @@ class Rule:
     def __init__(self, ctx: "FileContext") -> None:
         self.ctx = ctx
 
-    def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None) -> None:
-        self.ctx.reports.append(Report(self.code, node, message or self.message, fix))
+    def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None,
+               related=None) -> None:
+        self.ctx.reports.append(Report(self.code, node, message or self.message, fix, related))
 
     # -- docs -------------------------------------------------------------------------------
     @classmethod

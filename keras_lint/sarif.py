@@ -341,6 +341,13 @@ def log(diags: Sequence[Diagnostic], rules: Dict[str, Type[Rule]], *, root: str,
         }
         if d.cell is not None:
             result["properties"] = {"cell": d.cell, "cellLine": d.line, "cellColumn": d.column}
+        if d.related is not None:  # KL101: the layer or model that consumes the op's result
+            result["relatedLocations"] = [{
+                "id": 1,
+                "physicalLocation": {"artifactLocation": artifact_location(d.related[0], root),
+                                     "region": {"startLine": d.related[1]}},
+                "message": {"text": d.related[2]},
+            }]
         fix = fixes.get(d.path, {}).get((d.cell, d.line, d.column, d.code))
         if fix is not None:
             fix["artifactChanges"][0]["artifactLocation"] = location

@@ -4,13 +4,13 @@ Works from the module alone, at ``leave_Module`` (every import is registered by 
 statement-level walk finds every ``class`` (nested ones too), and a class is a Keras layer when a
 base resolves through the file's imports to a Keras layer class (``keras.layers.Layer``,
 ``keras.layers.Dense``, ``keras.engine.topology.Layer``, ... under any of ``keras``, ``tf.keras``,
-``tf_keras``), or is a class of the same file that is one. Bases imported from other project
-files are not followed (a documented limitation: following them would need cross-file state).
+``tf_keras``), or is a class of the same file that is one, or (through the project model,
+``ctx.project``) a class of another project module that is one.
 The result is cached on the file context, so several rules share one walk.
 """
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -66,7 +66,7 @@ def _blocks(stmt: cst.CSTNode) -> List[List[cst.CSTNode]]:
 
 
 class ClassInfo:
-    __slots__ = ("node", "name", "kind", "bases_known", "methods", "keras_bases")
+    __slots__ = ("node", "name", "kind", "bases_known", "methods", "keras_bases", "inherited", "project_keras_bases")
 
     def __init__(self, node: cst.ClassDef) -> None:
         self.node = node
@@ -75,6 +75,8 @@ class ClassInfo:
         self.bases_known = True
         self.keras_bases: List[str] = []  # qualified names of the Keras classes it derives from
         self.methods: Dict[str, cst.FunctionDef] = {}
+        self.inherited: Set[str] = set()  # methods defined by its bases in other project modules
+        self.project_keras_bases: List[str] = []  # Keras classes those bases derive from
         for stmt in node.body.body:
             if isinstance(stmt, cst.FunctionDef):
                 self.methods[stmt.name.value] = stmt
@@ -105,12 +107,26 @@ class KerasClasses:
             if base.keyword is not None:
                 continue  # metaclass=...
             kind, known = self.base_kind(base.value)
+            self._note_project_base(info, base.value)
             if kind == MODEL or (kind is not None and info.kind is None):
                 info.kind = kind  # a layer mixed with a model class (a Trainer) is a model
             if not known:
                 info.bases_known = False
         self._resolving.discard(id(info))
         self._done.add(id(info))
+
+    def _note_project_base(self, info: ClassInfo, expr: cst.BaseExpression) -> None:
+        """What a base from another project module brings: its methods, its Keras bases."""
+        if getattr(self.ctx, "project", None) is None or self.ctx.qualname(expr) is not None:
+            return
+        name = dotted_name(expr)
+        if name is None or name in self.by_name:
+            return
+        ref = self.ctx.project_ref(expr)
+        if ref is not None and ref[0] == "c":
+            methods, keras_bases = self.ctx.project.class_chain(ref)
+            info.inherited |= methods
+            info.project_keras_bases.extend(keras_bases)
 
     def base_kind(self, expr: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         """(kind, known) of a base class expression."""
@@ -129,6 +145,12 @@ class KerasClasses:
                 known = known and other.bases_known
             kind = next((k for k in kinds if k is not None), None)
             return kind, known
+        ref = self.ctx.project_ref(expr) if getattr(self.ctx, "project", None) is not None else None
+        if ref is not None and ref[0] in ("x", "c"):
+            # a class of another project module (or a Keras class re-exported by one)
+            kind = self.ctx.project.class_kind(ref)
+            if kind is not None:
+                return kind, ref[0] == "x" or self.ctx.project.class_bases_known(ref)
         return None, False
 
     def keras_bases(self, info: ClassInfo) -> List[str]:
@@ -136,6 +158,7 @@ class KerasClasses:
         file's own classes."""
         out = []
         for cls in [info] + list(self.local_bases(info)):
+            out.extend(cls.project_keras_bases)
             for base in cls.node.bases:
                 qn = self.ctx.qualname(base.value) if base.keyword is None else None
                 if qn is not None and keras_class_kind(qn) is not None:

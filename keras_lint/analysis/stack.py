@@ -50,9 +50,12 @@ def _sets_legacy_keras(source_text: str) -> bool:
     return not any(off in value for off in ('"0"', "'0'", "False", '""', "''"))
 
 
-def file_target(module: cst.Module, default: str) -> str:
-    """The stack this file is judged against (see the module docstring)."""
+def file_target(module: cst.Module, default: str, project=None) -> str:
+    """The stack this file is judged against (see the module docstring); with the project
+    model, importing a project module that re-exports ``tf_keras`` counts as importing it."""
     if default == TF_KERAS:
+        return TF_KERAS
+    if project is not None and project.reexports_root("tf_keras"):
         return TF_KERAS
     for stmt in _top_statements(module.body):
         if _imports_tf_keras(stmt):

@@ -29,7 +29,7 @@ import libcst as cst
 from ..names import dotted_name
 from ..tables.ops import NOT_OPS
 from ..walk import children
-from .keras_classes import LAYER, MODEL, keras_class_kind, keras_classes
+from .keras_classes import LAYER, MODEL, iter_statements, keras_class_kind, keras_classes
 
 SYM, LIST, INST, RAW = "sym", "list", "inst", "raw"
 INSTS = "insts"  # a list of layer instances: model.layers
@@ -58,15 +58,34 @@ def _origins(val: Val) -> FrozenSet[cst.CSTNode]:
     return val[1] if val is not None else NOTHING
 
 
+class Consumer:
+    """The layer or model a raw op's result reaches: a node of this file, or a place in another
+    module of the project (``path``/``function``, from the project model)."""
+    __slots__ = ("text", "node", "path", "function")
+
+    def __init__(self, text: str, node: Optional[cst.CSTNode] = None, path: Optional[str] = None,
+                 function: Optional[str] = None) -> None:
+        self.text = text
+        self.node = node
+        self.path = path
+        self.function = function
+
+    @classmethod
+    def from_project(cls, where) -> "Consumer":
+        path, function, text = where
+        return cls(text, None, path, function)
+
+
 class Finding:
-    __slots__ = ("op", "qualname", "scope_values", "scope")
+    __slots__ = ("op", "qualname", "scope_values", "scope", "consumer")
 
     def __init__(self, op: cst.Call, qualname: str, scope_values: Dict[int, Val],
-                 scope: Optional[cst.FunctionDef]) -> None:
+                 scope: Optional[cst.FunctionDef], consumer: Optional[Consumer] = None) -> None:
         self.op = op
         self.scope = scope
         self.qualname = qualname
         self.scope_values = scope_values  # value of every evaluated node of the op's scope, by id
+        self.consumer = consumer
 
 
 class SymbolicAnalysis:
@@ -80,7 +99,11 @@ class SymbolicAnalysis:
         self.sym_params: Dict[int, Set[str]] = {}  # id(FunctionDef) -> parameter names known symbolic
         self.returns: Dict[str, Val] = {}
         self.op_scopes: Dict[int, "_Scope"] = {}
+        self.op_names: Dict[int, str] = {}  # id(raw op call) -> its canonical name
         self.pending: List[Tuple[FrozenSet[cst.CSTNode], cst.Param]] = []  # raw values passed to parameters
+        self.project = getattr(ctx, "project", None)
+        self.qualnames: Dict[int, str] = {}  # id(FunctionDef) -> "f" / "Class.f", as the project model names it
+        self.param_consumers: Dict[int, Consumer] = {}  # id(Param) -> what consumes it
         self.sunk_params: Set[int] = set()  # ids of Param nodes whose value reaches a layer or Model  # id(raw op call) -> the scope it is written in  # function name -> what it returns (symbolic kinds only)
         self._scopes: List[Tuple[Optional[cst.FunctionDef], List[cst.CSTNode]]] = []
         self._collect(module)
@@ -97,6 +120,10 @@ class SymbolicAnalysis:
                 continue
             if isinstance(stmt, cst.FunctionDef):
                 self.functions.setdefault(stmt.name.value, []).append(stmt)
+                if cls is None and stmt in module.body:
+                    self.qualnames[id(stmt)] = stmt.name.value
+                elif cls is not None and cls in module.body and stmt in cls.body.body:
+                    self.qualnames[id(stmt)] = f"{cls.name.value}.{stmt.name.value}"
                 if self._builds_models(stmt, cls):
                     self._scopes.append((stmt, list(stmt.body.body)))
                 todo.extend((s, None) for s in _inner_statements(stmt))
@@ -121,6 +148,8 @@ class SymbolicAnalysis:
         if cls is not None:
             infos = [i for i in self.classes.by_name.get(cls.name.value, ()) if i.node is cls]
             info = infos[0] if infos else None
+            if info is not None and info.kind == MODEL and fn.name.value == "__init__" and _builds_functional(fn):
+                return True  # a functional model built in a Model subclass (the Model Garden pattern)
             if info is not None and info.kind in (LAYER, MODEL):
                 return False
             if (info is None or not info.bases_known) and fn.name.value in ("call", "__call__"):
@@ -137,7 +166,10 @@ class SymbolicAnalysis:
                 env: Dict[str, Val] = {}
                 if fn is not None:
                     env.update({k: v for k, v in module_env.items() if v is not None and v[0] == INST})
-                    known = self.sym_params.get(id(fn), ())
+                    known = set(self.sym_params.get(id(fn), ()))
+                    facts = self.own_facts(fn)
+                    if facts is not None:
+                        known |= facts.sym
                     for p in _params(fn):
                         name = p.name.value
                         env[name] = (SYM, frozenset({p})) if name in known else None
@@ -152,6 +184,13 @@ class SymbolicAnalysis:
                              if f.scope is None or f.scope.name.value not in self.lambda_bodies}
         self.slice_findings = {k: (sub, fn) for k, (sub, fn) in self.slice_findings.items()
                                if fn is None or fn.name.value not in self.lambda_bodies}
+
+    def own_facts(self, fn: Optional[cst.FunctionDef]):
+        """The project model's facts about one of this file's functions (callers elsewhere)."""
+        if self.project is None or fn is None:
+            return None
+        qualname = self.qualnames.get(id(fn))
+        return self.project.own_function(qualname) if qualname is not None else None
 
     def note_call_site(self, fn_name: str, call: cst.Call, arg_vals: List[Val]) -> None:
         """A call of one of the file's functions: its parameters that receive symbolic values
@@ -182,18 +221,30 @@ class SymbolicAnalysis:
             for origins, param in self.pending:
                 if id(param) not in self.sunk_params:
                     continue
+                consumer = self.param_consumers.get(id(param))
                 for origin in origins:
                     if isinstance(origin, cst.Param):
                         if id(origin) not in self.sunk_params:
                             self.sunk_params.add(id(origin))
+                            if consumer is not None:
+                                self.param_consumers.setdefault(id(origin), consumer)
                             changed = True
                     elif id(origin) not in self.raw_findings:
-                        self.add_finding(origin)
+                        self.add_finding(origin, consumer)
 
-    def add_finding(self, op: cst.Call) -> None:
+    def add_finding(self, op: cst.Call, consumer: Optional[Consumer] = None) -> None:
         home = self.op_scopes.get(id(op))
         if home is not None:
-            self.raw_findings[id(op)] = Finding(op, self.ctx.qualname(op.func) or "", home.values, home.fn)
+            self.raw_findings[id(op)] = Finding(op, self.op_names.get(id(op)) or self.ctx.qualname(op.func) or "",
+                                               home.values, home.fn, consumer)
+
+    def sink_origins(self, origins: FrozenSet[cst.CSTNode], consumer: Consumer) -> None:
+        for origin in origins:
+            if isinstance(origin, cst.Param):
+                self.sunk_params.add(id(origin))
+                self.param_consumers.setdefault(id(origin), consumer)
+            elif id(origin) not in self.raw_findings:
+                self.add_finding(origin, consumer)
 
 
 def _params(fn: cst.FunctionDef) -> List[cst.Param]:
@@ -274,6 +325,9 @@ class _Scope:
                 if self.fn is not None and _is_symbolic(val):
                     name = self.fn.name.value
                     self.a.returns[name] = _merge(self.a.returns.get(name), val)
+                    facts = self.a.own_facts(self.fn)
+                    if facts is not None and facts.ret_sunk and facts.sink_where is not None:
+                        self.a.sink_origins(_origins(val), Consumer.from_project(facts.sink_where))
         else:
             for child in children(node):
                 if isinstance(child, cst.BaseExpression):
@@ -419,6 +473,14 @@ class _Scope:
             if name in self.a.functions:
                 self.a.note_call_site(name, node, arg_vals)
                 return self.a.returns.get(name)
+        if _is_super_init(func) and self.fn is not None and self.fn.name.value == "__init__":
+            # super().__init__(inputs=..., outputs=...) in a Model subclass: a Model(...) call
+            self.sink(node.args, arg_vals, model=True, consumer=self.consumer(node, "the model's `super().__init__`"))
+            return None
+        if name is not None and name.split(".", 1)[0] not in self.env:
+            ref = self.ctx.project_ref(func)
+            if ref is not None:
+                return self.project_call(node, ref, arg_vals)
         if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend", "insert") and \
                 isinstance(func.value, cst.Name) and arg_vals and _is_symbolic(arg_vals[-1]):
             # outputs.append(y): the list now holds symbolic values
@@ -432,11 +494,50 @@ class _Scope:
                 return (INST, NOTHING)
         return None
 
+    def project_call(self, node: cst.Call, ref, arg_vals: List[Val]) -> Val:
+        """A call of a name of another project module (or a re-export of Keras/TensorFlow)."""
+        project = self.a.project
+        if ref[0] == "x":
+            from ..names import canonical
+
+            return self.known_call(node, canonical(ref[1]), arg_vals)
+        if ref[0] == "c":
+            return (INST, NOTHING) if project.class_kind(ref) in (LAYER, MODEL) else None
+        facts = project.function(ref)
+        if facts is None:
+            return None
+        if facts.sunk and facts.sink_where is not None:
+            params = list(facts.params)
+            pos = 0
+            for arg, val in zip(node.args, arg_vals):
+                if arg.star:
+                    break
+                if arg.keyword is not None:
+                    param = arg.keyword.value
+                else:
+                    param = params[pos] if pos < len(params) else None
+                    pos += 1
+                if param in facts.sunk and val is not None and val[1]:
+                    self.a.sink_origins(val[1], Consumer.from_project(facts.sink_where))
+        if facts.ret == "S" and any(_is_symbolic(v) for v in arg_vals):
+            return (SYM, NOTHING)
+        if facts.ret in ("M", "L"):
+            return (INST, NOTHING)
+        return None
+
+    def consumer(self, node: cst.Call, text: Optional[str] = None) -> Consumer:
+        if text is None:
+            func = node.func
+            while isinstance(func, cst.Call):
+                func = func.func
+            text = f"`{dotted_name(func) or 'a layer'}`"
+        return Consumer(text, node)
+
     def known_call(self, node: cst.Call, qn: str, arg_vals: List[Val]) -> Val:
         if qn in INPUT_CTORS:
             return (SYM, NOTHING)
         if qn in MODEL_CTORS:
-            self.sink(node.args, arg_vals, model=True)
+            self.sink(node.args, arg_vals, model=True, consumer=self.consumer(node))
             return (INST, NOTHING)
         if qn in INSTANCE_FACTORIES or qn.startswith("keras.applications."):
             return (INST, NOTHING)
@@ -456,6 +557,7 @@ class _Scope:
             if not touched:
                 return None
             self.a.op_scopes[id(node)] = self
+            self.a.op_names[id(node)] = qn
             return (RAW, frozenset().union(*(_origins(v) for v in touched)) | {node})
         return None
 
@@ -473,27 +575,43 @@ class _Scope:
         return qn.startswith("keras.backend.")
 
     def layer_call(self, node: cst.Call, arg_vals: List[Val]) -> Val:
-        self.sink(node.args, arg_vals, model=False)
+        self.sink(node.args, arg_vals, model=False, consumer=self.consumer(node))
         if any(_is_symbolic(v) for v in arg_vals):
             return (SYM, NOTHING)
         return None
 
-    def sink(self, args: List[cst.Arg], vals: List[Val], model: bool) -> None:
+    def sink(self, args: List[cst.Arg], vals: List[Val], model: bool, consumer: Consumer) -> None:
         """Values reaching a layer's input or a Model's inputs/outputs."""
         for arg, val in zip(args, vals):
             if model and arg.keyword is not None and arg.keyword.value not in ("inputs", "outputs", "input", "output"):
                 continue
-            for origin in _origins(val):
-                if isinstance(origin, cst.Param):
-                    self.a.sunk_params.add(id(origin))
-                elif id(origin) not in self.a.raw_findings:
-                    self.a.add_finding(origin)
+            self.a.sink_origins(_origins(val), consumer)
             if not model:
                 for sub in _direct_elements(arg.value):
                     if isinstance(sub, cst.Subscript) and _is_slice(sub):
                         base = self.values.get(id(sub.value))
                         if base is not None and base[0] == SYM:
                             self.a.slice_findings[id(sub)] = (sub, self.fn)
+
+
+def _is_super_init(func: cst.BaseExpression) -> bool:
+    return (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name) and func.value.func.value == "super")
+
+
+def _builds_functional(fn: cst.FunctionDef) -> bool:
+    """``__init__`` calls ``super().__init__(inputs=..., outputs=...)`` (or two positional args)."""
+    for stmt in iter_statements(list(fn.body.body)):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            call = small.value if isinstance(small, cst.Expr) else None
+            if isinstance(call, cst.Call) and _is_super_init(call.func):
+                kws = {a.keyword.value for a in call.args if a.keyword is not None}
+                positional = [a for a in call.args if a.keyword is None and not a.star]
+                if {"inputs", "outputs"} <= kws or len(positional) >= 2:
+                    return True
+    return False
 
 
 def _direct_elements(expr: cst.BaseExpression) -> List[cst.BaseExpression]:

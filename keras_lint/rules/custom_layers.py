@@ -185,9 +185,9 @@ def _layer_classes(rule: Rule, module: cst.Module, kinds=(LAYER,)):
 
 
 def _defines(classes, info: ClassInfo, method: str) -> bool:
-    if method in info.methods:
+    if method in info.methods or method in info.inherited:  # inherited: from other project modules
         return True
-    return any(method in base.methods for base in classes.local_bases(info))
+    return any(method in base.methods or method in base.inherited for base in classes.local_bases(info))
 
 
 # -- KL301 ------------------------------------------------------------------------------------------

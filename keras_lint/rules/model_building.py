@@ -105,10 +105,17 @@ class RawOpOnSymbolicTensor(Rule):
     symbolic tensors in model-building code, when their result is passed to a layer or used as a
     model's input or output. Symbolic tensors are what `Input(...)` and layer calls return,
     `model.output(s)`, `layer.output`, their elements and values computed from them; they are
-    followed through local variables, tuple unpacking, lists of inputs and calls of the file's own
-    helper functions.
+    followed through local variables, tuple unpacking, lists of inputs and calls of helper
+    functions, the file's own and (through the project model) those of other project modules:
+    a helper in `common.py` whose parameter receives the `Input` made in `train.py`, a result
+    returned to a caller that feeds it to a layer. Keras and TensorFlow reached through a project
+    module that re-exports them (`from mypkg.backend import layers, functional`) count, and so do
+    project Layer subclasses. A functional model built in a `keras.Model` subclass's `__init__`
+    (`super().__init__(inputs=..., outputs=...)`, the Model Garden pattern) is model-building
+    code. The message names the layer or model that consumes the op's result (SARIF: a related
+    location); the finding stays on the op, which is what to fix.
 
-    Not reported: the same op inside a `Lambda`, inside a Layer's or Model's methods, in a
+    Not reported: the same op inside a `Lambda`, inside a Layer's or Model's other methods, in a
     function used as a `Lambda` body or decorated with `tf.function`; indexing a list of tensors
     (`model.outputs[0]`); `keras.ops.*` and Python operators (`x * 2 + 1`), which Keras
     overloads; and anything with `--target tf-keras`, where tf-keras wraps the op in a
@@ -157,8 +164,8 @@ class RawOpOnSymbolicTensor(Rule):
 
     code = "KL101"
     name = "raw-op-on-symbolic-tensor"
-    message = ("`{op}` is applied to a Keras symbolic tensor outside a layer and its result is fed to a "
-               "layer or model: {why}; {advice}")
+    message = ("`{op}` is applied to a Keras symbolic tensor outside a layer and its result is fed to "
+               "{consumer}: {why}; {advice}")
     fix_safety = UNSAFE
 
     VALID = [
@@ -190,6 +197,9 @@ class RawOpOnSymbolicTensor(Rule):
               target="tf-keras"),
         # methods of a Keras model subclass
         _PRELUDE + "class Net(keras.Model):\n    def build_head(self, x):\n        return layers.Dense(2)(tf.nn.relu(x))\n",
+        # a subclassed model's __init__ that builds no functional graph
+        _PRELUDE + "class Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.d = layers.Dense(2)\n    def call(self, x):\n        return self.d(tf.nn.relu(x))\n",
     ]
     INVALID = [
         # assigned first, used later
@@ -237,6 +247,12 @@ class RawOpOnSymbolicTensor(Rule):
                 fixed="import tensorflow as tf\nfrom tensorflow.keras import backend as K\n"
                       "from tensorflow.keras.layers import Input, Dense\nimport keras\n\n"
                       "x = Input((4,))\nh = Dense(4)(x)\ny = Dense(1)(keras.ops.expand_dims(keras.ops.max(h, 1), axis=-1))\n"),
+        # a functional model built in a Model subclass's __init__ (the Model Garden pattern)
+        Invalid(_PRELUDE + "class Net(keras.Model):\n    def __init__(self, **kwargs):\n        inputs = keras.Input((4,))\n"
+                "        x = tf.nn.relu(layers.Dense(4)(inputs))\n        super().__init__(inputs=inputs, outputs=x, **kwargs)\n",
+                line=7,
+                fixed=_PRELUDE + "class Net(keras.Model):\n    def __init__(self, **kwargs):\n        inputs = keras.Input((4,))\n"
+                "        x = keras.ops.relu(layers.Dense(4)(inputs))\n        super().__init__(inputs=inputs, outputs=x, **kwargs)\n"),
         # several symbolic inputs: reported, no fix
         Invalid(_PRELUDE + "a = keras.Input((3,))\nb = keras.Input((3,))\nd = layers.Dense(1)(tf.linalg.cross(a, b))\n",
                 line=6),
@@ -270,7 +286,20 @@ class RawOpOnSymbolicTensor(Rule):
             fix = self._lambda_fix(call, finding.scope_values)
             advice = ("wrap it in a `keras.layers.Lambda` or a small Layer subclass"
                       if spec is None else f"use `keras.ops.{spec.ops}` (check its arguments) or a `keras.layers.Lambda`")
-        self.report(call, self.message.format(op=shown, why=why, advice=advice), fix)
+        consumer, related = self._consumer(finding)
+        self.report(call, self.message.format(op=shown, consumer=consumer, why=why, advice=advice), fix, related)
+
+    def _consumer(self, finding: Finding):
+        """The layer or model that takes the op's result, for the message and as a related location."""
+        c = finding.consumer
+        if c is None:
+            return "a layer or model", None
+        if c.node is not None:
+            return c.text, (c.node, None, None, f"{c.text} consumes the result of the raw op")
+        project = self.ctx.project
+        path, line = project.locate((c.path, c.function, c.text)) if project is not None else (c.path, None)
+        where = f"`{c.function}` ({path}{f':{line}' if line else ''}), which feeds it to {c.text}"
+        return where, (None, path, line, f"{c.text} in `{c.function}` consumes the result of the raw op")
 
     def _lambda_fix(self, call: cst.Call, values: Dict[int, object]) -> Optional[Fix]:
         leaves = _symbolic_leaves(call, values)

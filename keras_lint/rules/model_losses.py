@@ -9,7 +9,7 @@ from ..names import dotted_name
 from ..rule import Invalid, Rule, Valid
 from ..analysis.dataflow import DEF, DeferredScopes, Scope, inside_function_named
 from ..analysis.keras_classes import LAYER as CLASS_LAYER, MODEL as CLASS_MODEL, keras_classes
-from ..analysis.keras_objects import LAYER, MODEL, KerasObjects
+from ..analysis.receivers import LAYER, MODEL, KerasObjects
 
 
 def imports_keras(ctx) -> bool:
