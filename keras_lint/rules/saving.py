@@ -42,12 +42,14 @@ def static_tail(expr: cst.BaseExpression, scope: Optional[Scope], before: int, m
         return None
     if isinstance(expr, cst.SimpleString):
         value = literal(expr)
-        return value if isinstance(value, str) else None
+        if not isinstance(value, str) or "://" in value:
+            return None  # hf://, gs://: remote paths Keras 3 resolves its own way
+        return value
     if isinstance(expr, cst.ConcatenatedString):
         return static_tail(expr.right, scope, before, module_scope, depth + 1)
     if isinstance(expr, cst.FormattedString):
         last = expr.parts[-1] if expr.parts else None
-        return last.value if isinstance(last, cst.FormattedStringText) else None
+        return last.value if isinstance(last, cst.FormattedStringText) and last.value else None
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Divide)):
         return static_tail(expr.right, scope, before, module_scope, depth + 1)
     if isinstance(expr, cst.Call):
@@ -57,8 +59,8 @@ def static_tail(expr: cst.BaseExpression, scope: Optional[Scope], before: int, m
         if (isinstance(func, cst.Attribute) and func.attr.value == "format"
                 and isinstance(func.value, cst.SimpleString)):
             text = literal(func.value)
-            if isinstance(text, str):
-                return text.rsplit("}", 1)[-1] if "}" in text else text
+            if isinstance(text, str) and not text.endswith("}"):
+                return text.rsplit("}", 1)[-1]
         return None
     if isinstance(expr, cst.Name):
         for sc, bound in ((scope, before), (module_scope, 1 << 30)):
@@ -69,6 +71,21 @@ def static_tail(expr: cst.BaseExpression, scope: Optional[Scope], before: int, m
                 if b.kind == ASSIGN and b.value is not None and b.index == -1:
                     return static_tail(b.value, sc, b.order, module_scope, depth + 1)
                 return None
+    return None
+
+
+def _tail_literal(expr: cst.BaseExpression) -> Optional[cst.SimpleString]:
+    """The plain string literal a path expression ends with, written in the call itself:
+    ``'m.h5'``, ``log_dir + 'm.h5'``, ``os.path.join(d, 'm.h5')`` (never through a variable,
+    whose other uses a fix would change)."""
+    if isinstance(expr, cst.SimpleString):
+        value = literal(expr)
+        return expr if isinstance(value, str) else None
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Divide)):
+        return _tail_literal(expr.right)
+    if isinstance(expr, cst.Call) and dotted_name(expr.func) == "os.path.join" and expr.args \
+            and not expr.args[-1].star:
+        return _tail_literal(expr.args[-1].value)
     return None
 
 
@@ -122,7 +139,10 @@ class _PathRule(DeferredScopes, Rule):
 
     @staticmethod
     def _string_fix(arg: cst.Arg, new_path: str, call: cst.Call, drop=()) -> Fix:
-        new_arg = arg.with_changes(value=literal_expr(new_path, arg.value))
+        """Rewrite the string literal the path ends with (see ``_tail_literal``)."""
+        old = _tail_literal(arg.value)
+        new_value = arg.value.deep_replace(old, literal_expr(new_path, old))  # type: ignore[arg-type]
+        new_arg = arg.with_changes(value=new_value)
         args = [new_arg if a is arg else a for a in drop_args(call.args, drop)]
         return Fix(UNSAFE, {call: call.with_changes(args=args)})
 
@@ -154,7 +174,9 @@ class SaveToSavedModelPath(_PathRule):
     using save_weights_only=True in ModelCheckpoint, the filepath provided must end in
     .weights.h5`. tf-keras writes all of these, so the rule is silent on tf-keras files and
     targets. A `save_format="tf"` next to a `.keras` path is ignored by Keras 3 and not
-    reported.
+    reported, nor is `save(..., zipped=False)` (an unzipped Keras directory), a
+    `save_weights(..., max_shard_size=...)` to `*.weights.json`, or a path with a `://` scheme
+    (`hf://`, `gs://`).
 
     Which one you want: a `.keras` file to reload the model with `keras.models.load_model`
     and keep training it; `model.export(path)` for a SavedModel to serve with TF Serving or
@@ -174,7 +196,8 @@ class SaveToSavedModelPath(_PathRule):
     ```
 
     ## Fix safety
-    Unsafe: for a plain string literal the fix appends `.keras` (`save`, `ModelCheckpoint`) or
+    Unsafe: for a path that ends in a string literal written in the call (`'m.h5'`,
+    `log_dir + 'm.h5'`, `os.path.join(d, 'm.h5')`) the fix appends `.keras` (`save`, `ModelCheckpoint`) or
     turns the end into `.weights.h5` (`save_weights`, weights-only `ModelCheckpoint`; `.h5`,
     `.hdf5` and `.ckpt` are replaced), and drops a `save_format=` argument. The file then has a
     different name and format: code or tools that read the old path must follow. No fix is
@@ -209,6 +232,11 @@ class SaveToSavedModelPath(_PathRule):
         "import keras\nmodel = keras.Sequential()\npath = make_path()\nmodel.save(path)\n",
         "import keras\ncb = keras.callbacks.ModelCheckpoint('best.keras')\n"
         "cb2 = keras.callbacks.ModelCheckpoint('w.{epoch:02d}.weights.h5', save_weights_only=True)\n",
+        # Keras 3.15 writes these
+        "import keras\nmodel = keras.Sequential()\nmodel.save('model_dir', zipped=False)\nmodel.save('hf://me/model')\n"
+        "model.save_weights('model.weights.json', max_shard_size=2)\n",
+        # the end of a format string is not visible
+        "import keras\nmodel = keras.Sequential()\nmodel.save_weights('{}'.format(out))\nmodel.save(f'{out}')\n",
         # tf-keras writes SavedModels and checkpoints
         "import tf_keras\nmodel = tf_keras.Sequential()\nmodel.save('saved_model_dir')\n",
         Valid("import tensorflow as tf\nmodel = tf.keras.Sequential()\nmodel.save('saved_model_dir')\n"
@@ -226,6 +254,13 @@ class SaveToSavedModelPath(_PathRule):
             fixed="import tensorflow as tf\nmodel = tf.keras.models.load_model('m.keras')\n"
                   "model.save_weights(\"weights.weights.h5\")\n"),
         # export suggested; save_format dropped by the fix
+        # the literal at the end of a `+` or os.path.join is fixed in place
+        Invalid(
+            "import os\nimport keras\nmodel = keras.Sequential()\nmodel.save_weights(log_dir + 'stage_1.h5')\n"
+            "model.save(os.path.join(out, 'final'))\n",
+            count=2,
+            fixed="import os\nimport keras\nmodel = keras.Sequential()\nmodel.save_weights(log_dir + 'stage_1.weights.h5')\n"
+                  "model.save(os.path.join(out, 'final.keras'))\n"),
         Invalid(
             "import os\nimport keras\nEXPORT_DIR = os.path.join('exports', 'saved_model')\n"
             "def main(model):\n    model.fit(x, y)\n    model.save(EXPORT_DIR, save_format='tf')\n",
@@ -295,12 +330,19 @@ class SaveToSavedModelPath(_PathRule):
         path_arg = _arg(call, index, "filepath")
         if path_arg is None:
             return
+        keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+        if "zipped" in keywords and method in ("save", "save_model"):
+            return  # zipped=False writes an unzipped Keras directory (Keras 3.15 accepts any path)
         fmt_arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == "save_format"), None)
         tail = self._tail(path_arg.value, scope, before)
+        if method == "save_weights" and "max_shard_size" in keywords and tail is not None \
+                and tail.endswith(("weights.h5", "weights.json")):
+            return  # sharded weights: Keras 3 accepts `.weights.json` too
         shown = cst.Module([]).code_for_node(path_arg.value)
         callee = cst.Module([]).code_for_node(call.func)
-        literal_path = literal(path_arg.value) if isinstance(path_arg.value, cst.SimpleString) else None
-        fixable = isinstance(literal_path, str) and not literal_path.endswith(("/", "\\"))
+        tail_node = _tail_literal(path_arg.value)
+        literal_path = literal(tail_node) if tail_node is not None else None
+        fixable = isinstance(literal_path, str) and bool(literal_path) and not literal_path.endswith(("/", "\\"))
         if method == "save_weights" or (method == "ModelCheckpoint" and _kw_literal(call, "save_weights_only") is True):
             bad_format = method == "save_weights" and fmt_arg is not None
             if not bad_format and (tail is None or tail.endswith(WEIGHTS_FILE)):
@@ -362,6 +404,10 @@ class LoadSavedModel(_PathRule):
     (.h5 extension), or Orbax checkpoints.` tf-keras loads SavedModels and checkpoints, so the
     rule is silent on tf-keras files and targets.
 
+    Keras 3.15 also reads an unzipped Keras directory (written with `save(..., zipped=False)`), an
+    Orbax checkpoint directory and `hf://` paths: a file that uses `zipped=` or mentions Orbax is
+    left alone, and so are paths with a `://` scheme.
+
     For an existing SavedModel, `keras.layers.TFSMLayer(path, call_endpoint="serving_default")`
     reloads it as an inference-only layer (measured: it returns a dict of outputs such as
     `{"output_0": ...}`); to keep training, re-save the model from the code that built it as a
@@ -409,6 +455,12 @@ class LoadSavedModel(_PathRule):
         "import tensorflow as tf\nimport keras\nm = tf.saved_model.load('exported/1')\n",
         "import tensorflow as tf\nimport keras\nckpt = tf.train.Checkpoint(model=m)\nckpt.restore('ckpt/last')\n",
         "import keras\ndef restore(net, path):\n    net.load('ckpt/last')\n",
+        # Keras 3.15 reads unzipped Keras dirs, Orbax checkpoints, hf:// and sharded weights
+        "import keras\nmodel = keras.Sequential()\nmodel.save('model_dir', zipped=False)\n"
+        "m = keras.models.load_model('model_dir')\n",
+        "import keras\ncb = keras.callbacks.OrbaxCheckpoint('ckpts')\nmodel = keras.Sequential()\n"
+        "model.load_weights('ckpts')\n",
+        "import keras\nm = keras.models.load_model('hf://me/model')\nm.load_weights('model.weights.json')\n",
         # tf-keras loads SavedModels
         "import tf_keras\nm = tf_keras.models.load_model('saved_dir')\n",
         Valid("import tensorflow as tf\nm = tf.keras.models.load_model('saved_dir')\n", target="tf-keras"),
@@ -422,6 +474,14 @@ class LoadSavedModel(_PathRule):
         Invalid("import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\nmodel.load_weights('ckpt/cp-0010.ckpt')\n",
                 line=3),
     ]
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None and node.keyword.value == "zipped":
+            self.__dict__["_keras3_dirs"] = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if "orbax" in node.value.lower():
+            self.__dict__["_keras3_dirs"] = True
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.target != "keras3":
@@ -450,8 +510,10 @@ class LoadSavedModel(_PathRule):
                 if path_arg is None:
                     continue
                 tail = self._tail(path_arg.value, scope, before)
-                if tail is None or tail.endswith(LOADABLE + WEIGHTS_FILE):
+                if tail is None or tail.endswith(LOADABLE + WEIGHTS_FILE + (".weights.json",)):
                     continue
+                if self.__dict__.get("_keras3_dirs"):
+                    continue  # the file writes unzipped Keras dirs or Orbax checkpoints: a dir may be one
                 shown = cst.Module([]).code_for_node(path_arg.value)
                 if method == "load_model":
                     advice = (f"reload a SavedModel for inference with `keras.layers.TFSMLayer({shown}, "
