@@ -157,6 +157,13 @@ class UntrackedTfVariable(Rule):
             "class Net(Base):\n    def __init__(self):\n        super().__init__()\n"
             "        self.step = Variable(0, False)\n",
             line=8),
+        # `keras` already bound to tf.keras (Keras 3 on this stack): no second import
+        Invalid(
+            "import tensorflow as tf\nimport tensorflow.keras as keras\nclass S(keras.layers.Layer):\n"
+            "    def build(self, s):\n        self.g = tf.Variable(tf.ones(s[-1]), name='layer_scale')\n",
+            line=5,
+            fixed="import tensorflow as tf\nimport tensorflow.keras as keras\nclass S(keras.layers.Layer):\n"
+                  "    def build(self, s):\n        self.g = keras.Variable(tf.ones(s[-1]), name='layer_scale')\n"),
         # a list of them
         Invalid(
             "import tensorflow as tf\nimport keras\nclass Mix(keras.layers.Layer):\n    def build(self, s):\n"
@@ -220,6 +227,9 @@ class UntrackedTfVariable(Rule):
         if not args or (args[0].keyword is not None and args[0].keyword.value != "initializer"):
             return None  # no initial value at all
         new = call.with_changes(func=dotted_expr("keras.Variable"), args=args)
+        bound = self.ctx.imports.bindings.get("keras")
+        if bound in ("keras", "tensorflow.keras"):
+            return Fix(UNSAFE, {call: new})  # `keras` already names Keras 3 (tf.keras is Keras 3 here)
         return Fix(UNSAFE, {call: new}, (ImportSpec("keras"),))
 
     @staticmethod
@@ -438,7 +448,8 @@ class TensorControlFlowInCall(Rule):
     `Sequential`, or `fit` on a subclassed model raises
     `OperatorNotAllowedInGraphError: Using a symbolic tf.Tensor as a Python bool is not allowed`.
     The same layer runs on tf-keras. Conditions on static shapes (`x.shape[-1] > 2`), on
-    `training`, or on other Python values are fine and are not reported.
+    `training`, or on other Python values are fine and are not reported, nor is anything under
+    `if tf.executing_eagerly():` (it never runs while Keras traces `call`).
 
     ## Example
     ```python
@@ -482,6 +493,10 @@ class TensorControlFlowInCall(Rule):
         "        if x.shape[-1] > 2 and training:\n            return x * 2\n        return x\n",
         "import tensorflow as tf\nimport keras\nclass A(keras.layers.Layer):\n    def call(self, x):\n"
         "        if tf.executing_eagerly() or tf.is_tensor(x):\n            return x\n        return x\n",
+        # only runs eagerly, never while Keras traces call (tensorflow/addons CRF)
+        "import tensorflow as tf\nimport keras\nclass A(keras.layers.Layer):\n    def call(self, x):\n"
+        "        if tf.executing_eagerly():\n            bad = not tf.reduce_all(x)\n            if bad:\n"
+        "                raise ValueError('x')\n        return x\n",
         # keras.ops.shape returns a tuple
         "import keras\nclass A(keras.layers.Layer):\n    def call(self, x):\n"
         "        if keras.ops.shape(x)[0] is None:\n            return x\n        return x\n",
@@ -530,7 +545,8 @@ class TensorControlFlowInCall(Rule):
             method = info.methods.get("call")
             if method is None or _decorated_tf_function(self, method):
                 continue
-            holders = [n for n in iter_nodes(method.body) if isinstance(n, (cst.If, cst.While, cst.IfExp))]
+            holders = [n for n, stack in _walk_with_stack(method.body)
+                       if isinstance(n, (cst.If, cst.While, cst.IfExp)) and not self._eager_only(stack)]
             if not holders:
                 continue
             scope = build_scope(method, {id(n) for n in holders})
@@ -542,6 +558,16 @@ class TensorControlFlowInCall(Rule):
                     if len(cond) > 40:
                         cond = cond[:37] + "..."
                     self.report(holder, self.message.format(kw=kw, cond=cond, cls=info.name))
+
+    def _eager_only(self, stack) -> bool:
+        """Inside ``if tf.executing_eagerly():`` (or ``... and tf.executing_eagerly()``): the branch
+        never runs while Keras traces ``call``."""
+        for node in stack:
+            if isinstance(node, cst.If):
+                for sub in iter_nodes(node.test):
+                    if isinstance(sub, cst.Call) and self.ctx.qualname(sub.func) == "tensorflow.executing_eagerly":
+                        return True
+        return False
 
     def _tensor(self, expr: cst.BaseExpression, scope, before: int, depth: int) -> bool:
         if depth > 4:
