@@ -211,8 +211,8 @@ class TfKerasToKeras(Rule):
             if same_under_keras(path) and keras_free:
                 fix = Fix(SAFE, {chain: dotted_expr(new)}, (ImportSpec("keras"),))
             elif not same_under_keras(path):
-                note = f" (no fix: `tf.keras.{path}` is not the same object as `keras.{path}` on Keras 3)" if path \
-                    else " (no fix: the module objects differ)"
+                note = (f" (no fix: `keras.{path}` is missing or a different object on Keras 3: a legacy name only "
+                        "`tf.keras` keeps)") if path else " (no fix: the module objects differ)"
             self.report(chain, self.message.format(old=old, new=new, note=note), fix)
 
     def _from_tf(self, stmt: cst.ImportFrom) -> None:
