@@ -111,7 +111,6 @@ class TfKerasToKeras(Rule):
                "every Keras 3 backend (and stays Keras 3 when TF_USE_LEGACY_KERAS is set){note}")
     default_enabled = False
     fix_safety = SAFE
-    triggers = ("tensorflow",)
 
     VALID = [
         "import keras\nfrom keras import layers\nm = keras.Sequential([layers.Dense(1)])\n",

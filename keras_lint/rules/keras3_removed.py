@@ -85,7 +85,6 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
     name = "keras3-removed-argument"
     message = "`{kw}=` {where}: Keras 3 removed it ({error}); {advice}"
     fix_safety = SAFE
-    triggers = ("time_major", "constants", "reset_metrics", "dynamic")
 
     VALID = [
         "import keras\nx = keras.layers.LSTM(4, return_sequences=True)\nm.train_on_batch(a, b)\n",

@@ -115,7 +115,6 @@ class UntrackedTfVariable(Rule):
                "tf.Variable, so fit never trains it and save() does not write it (silently); use "
                "`self.add_weight(...)` or `keras.Variable(...)`")
     fix_safety = UNSAFE
-    triggers = ("Variable",)
 
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def build(self, s):\n"
@@ -325,7 +324,6 @@ class StateCreatedInCall(Rule):
     why_keras3 = ("Keras 3 raises `ValueError: You cannot add new elements of state (variables or sub-layers) "
                   "to a layer that is already built`")
     why_trace = "fit fails with `ValueError: tf.function only supports singleton tf.Variables created on the first call`"
-    triggers = ("call",)
 
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def build(self, s):\n"
@@ -485,7 +483,6 @@ class TensorControlFlowInCall(Rule):
     message = ("Python `{kw}` on a tensor (`{cond}`) in `call` of Keras layer `{cls}`: Keras 3 does not run "
                "call through autograph, so building or fitting the model raises OperatorNotAllowedInGraphError; "
                "use `keras.ops.cond` / `tf.cond` / `keras.ops.where` (or `tf.while_loop`)")
-    triggers = ("call",)
 
     VALID = [
         # static shape, training flag, Python values

@@ -216,7 +216,6 @@ class SaveToSavedModelPath(_PathRule):
     name = "keras3-save-path"
     message = ("`{call}` to {shown}: Keras 3 {rule} (ValueError); {advice}")
     fix_safety = UNSAFE
-    triggers = ("save", "ModelCheckpoint")
 
     VALID = [
         "import keras\nmodel = keras.Sequential()\nmodel.save('model.keras')\nmodel.save('m.h5')\n"
@@ -441,7 +440,6 @@ class LoadSavedModel(_PathRule):
     name = "keras3-load-savedmodel"
     message = ("`{call}({shown})`: Keras 3 reads only `.keras`/`.h5` files{weights}, not SavedModel "
                "directories or TF checkpoints (ValueError: File format not supported); {advice}")
-    triggers = ("load_model", "load_weights")
 
     VALID = [
         "import keras\nm = keras.models.load_model('model.keras')\nm.load_weights('w.weights.h5')\n"

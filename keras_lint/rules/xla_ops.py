@@ -105,7 +105,6 @@ class XlaUnsupportedOpInModel(Rule):
     message = ("`{op}` in `{method}` of Keras {kind} `{cls}`: XLA has no kernel for it ({xla}), and Keras 3 "
                "compiles with XLA by default on GPU (jit_compile=\"auto\"): InvalidArgumentError: Detected "
                "unsupported operations; pass `jit_compile=False` to compile() or move it out of the model")
-    triggers = ("py_function", "numpy_function", "py_func", "print", "strings", "histogram_fixed_width", "agged")
 
     VALID = [
         # XLA turned off, eager, or the layer declares itself unsupported
