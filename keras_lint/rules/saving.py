@@ -18,7 +18,7 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from ..analysis.dataflow import ASSIGN, DeferredScopes, Scope, build_scope
+from ..analysis.dataflow import ASSIGN, DeferredScopes, Scope, build_scope, iter_nodes
 from ..analysis.keras_classes import MODEL, keras_classes
 from ..analysis.keras_objects import MODEL as OBJ_MODEL, KerasObjects
 from ..names import dotted_name
@@ -385,6 +385,16 @@ class SaveToSavedModelPath(_PathRule):
 
 # -- KL408 ------------------------------------------------------------------------------------------
 
+def _writes_keras3_dirs(module: cst.Module) -> bool:
+    """``zipped=`` or an Orbax name anywhere in the file (Keras 3.15 loads those directories)."""
+    for node in iter_nodes(module, skip_defs=False):
+        if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == "zipped":
+            return True
+        if isinstance(node, cst.Name) and "orbax" in node.value.lower():
+            return True
+    return False
+
+
 class LoadSavedModel(_PathRule):
     """
     ## What it does
@@ -473,13 +483,11 @@ class LoadSavedModel(_PathRule):
                 line=3),
     ]
 
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None and node.keyword.value == "zipped":
-            self.__dict__["_keras3_dirs"] = True
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if "orbax" in node.value.lower():
-            self.__dict__["_keras3_dirs"] = True
+    def _keras3_dirs(self, module: cst.Module) -> bool:
+        """Computed once, and only for a file with a candidate call."""
+        if "_dirs" not in self.__dict__:
+            self.__dict__["_dirs"] = _writes_keras3_dirs(module)
+        return self.__dict__["_dirs"]
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.target != "keras3":
@@ -510,7 +518,7 @@ class LoadSavedModel(_PathRule):
                 tail = self._tail(path_arg.value, scope, before)
                 if tail is None or tail.endswith(LOADABLE + WEIGHTS_FILE + (".weights.json",)):
                     continue
-                if self.__dict__.get("_keras3_dirs"):
+                if self._keras3_dirs(node):
                     continue  # the file writes unzipped Keras dirs or Orbax checkpoints: a dir may be one
                 shown = cst.Module([]).code_for_node(path_arg.value)
                 if method == "load_model":
