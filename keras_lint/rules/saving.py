@@ -32,7 +32,7 @@ SAVE_FUNCS = frozenset({"keras.models.save_model", "keras.saving.save_model"})
 LOAD_FUNCS = frozenset({"keras.models.load_model", "keras.saving.load_model"})
 CHECKPOINT = "keras.callbacks.ModelCheckpoint"
 #: words in a path that say "a SavedModel for serving", so `export` is the likely intent
-_EXPORT_WORDS = ("export", "serving", "serve", "saved_model", "savedmodel", "tfserving", "tflite", "pb")
+_EXPORT_WORDS = ("export", "serving", "saved_model", "savedmodel", "tfserving", "tflite")
 
 
 def static_tail(expr: cst.BaseExpression, scope: Optional[Scope], before: int, module_scope=None,
@@ -214,7 +214,7 @@ class SaveToSavedModelPath(_PathRule):
 
     code = "KL407"
     name = "keras3-save-path"
-    message = ("`{call}` to {shown}: Keras 3 {rule} (ValueError); {advice}")
+    message = "`{call}` to {shown}: Keras 3 {rule}; {advice}"
     fix_safety = UNSAFE
 
     VALID = [
@@ -270,6 +270,9 @@ class SaveToSavedModelPath(_PathRule):
         Invalid(
             "import keras\nmodel = keras.Model(i, o)\nmodel.save('final_model', save_format='tf')\n",
             line=3),  # save_format='tf' asks for a SavedModel: no rename to .keras
+        # save_weights has no save_format at all: dropped by the fix
+        Invalid("import keras\nmodel = keras.Sequential()\nmodel.save_weights('w.weights.h5', save_format='h5')\n",
+                line=3, fixed="import keras\nmodel = keras.Sequential()\nmodel.save_weights('w.weights.h5')\n"),
         # save_format="tf" and an invisible path
         Invalid("import keras\nmodel = keras.Sequential()\nmodel.save(args.out, save_format='tf')\n", line=3),
         Invalid(
@@ -347,9 +350,9 @@ class SaveToSavedModelPath(_PathRule):
             if not bad_format and (tail is None or tail.endswith(WEIGHTS_FILE)):
                 return
             if tail is not None and not tail.endswith(WEIGHTS_FILE):
-                rule = "writes weights only to files ending in `.weights.h5`"
+                rule = "writes weights only to files ending in `.weights.h5` (ValueError)"
             else:
-                rule = "`save_weights` has no `save_format` argument (TypeError, not ValueError)"
+                rule = "`save_weights` has no `save_format` argument (TypeError)"
             advice = "name the file `*.weights.h5`"
             fix = None
             if fixable:
@@ -367,7 +370,7 @@ class SaveToSavedModelPath(_PathRule):
         if tail is None and fmt not in ("tf", "tensorflow"):
             return
         export = any(w in (tail or shown).lower() for w in _EXPORT_WORDS) or fmt in ("tf", "tensorflow")
-        rule = "saves models only to `.keras` or `.h5` files, not SavedModel directories or checkpoints"
+        rule = "saves models only to `.keras` or `.h5` files, not SavedModel directories or checkpoints (ValueError)"
         if method == "ModelCheckpoint":
             advice = "end the path in `.keras`"
         elif export:
