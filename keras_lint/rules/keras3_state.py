@@ -175,9 +175,15 @@ class UntrackedTfVariable(Rule):
             count=2),
     ]
 
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if name == "Variable" and self._is_tf_variable(node):
+            self.__dict__["_seen"] = True
+
     def leave_Module(self, node: cst.Module) -> None:
-        if self.ctx.target != "keras3":
-            return
+        if self.ctx.target != "keras3" or not self.__dict__.get("_seen"):
+            return  # no tf.Variable(...) anywhere: nothing to look for in the classes
         for info in _layer_classes(self, node):
             for method in info.methods.values():
                 for assign in _assignments(method):
@@ -541,6 +547,8 @@ class TensorControlFlowInCall(Rule):
         for info in _layer_classes(self, node):
             method = info.methods.get("call")
             if method is None or _decorated_tf_function(self, method):
+                continue
+            if not any(isinstance(n, (cst.If, cst.While, cst.IfExp)) for n in iter_nodes(method.body)):
                 continue
             holders = [n for n, stack in _walk_with_stack(method.body)
                        if isinstance(n, (cst.If, cst.While, cst.IfExp)) and not self._eager_only(stack)]

@@ -45,6 +45,19 @@ def unsupported_op(qualname: Optional[str]) -> Optional[str]:
     return None
 
 
+def _xla_turned_off(module: cst.Module) -> bool:
+    """``jit_compile=False`` or ``run_eagerly=True`` as an argument, or ``<x>.jit_compile = False``,
+    anywhere in the file (only searched in files with a finding)."""
+    for node in iter_nodes(module, skip_defs=False):
+        if isinstance(node, cst.Arg) and node.keyword is not None and isinstance(node.value, cst.Name):
+            if (node.keyword.value, node.value.value) in (("jit_compile", "False"), ("run_eagerly", "True")):
+                return True
+        elif isinstance(node, cst.Assign) and isinstance(node.value, cst.Name) and node.value.value == "False":
+            if any(isinstance(t.target, cst.Attribute) and t.target.attr.value == "jit_compile" for t in node.targets):
+                return True
+    return False
+
+
 class XlaUnsupportedOpInModel(Rule):
     """
     ## What it does
@@ -152,24 +165,10 @@ class XlaUnsupportedOpInModel(Rule):
             line=5),
     ]
 
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is None:
-            return
-        key = node.keyword.value
-        value = node.value
-        if (key == "jit_compile" and isinstance(value, cst.Name) and value.value == "False") or \
-                (key == "run_eagerly" and isinstance(value, cst.Name) and value.value == "True"):
-            self.__dict__["_xla_off"] = True
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        """``model.jit_compile = False`` (the migration guide's other spelling)."""
-        if isinstance(node.value, cst.Name) and node.value.value == "False" and any(
-                isinstance(t.target, cst.Attribute) and t.target.attr.value == "jit_compile" for t in node.targets):
-            self.__dict__["_xla_off"] = True
-
     def leave_Module(self, node: cst.Module) -> None:
-        if self.ctx.target != "keras3" or self.__dict__.get("_xla_off"):
+        if self.ctx.target != "keras3":
             return
+        found = []
         for info in keras_classes(node, self.ctx).infos:
             if info.kind not in (LAYER, MODEL) or self._opts_out(info):
                 continue
@@ -179,12 +178,15 @@ class XlaUnsupportedOpInModel(Rule):
                     continue
                 for sub in iter_nodes(method.body):
                     if isinstance(sub, cst.Call):
-                        qn = self.ctx.qualname(sub.func)
-                        xla = unsupported_op(qn)
+                        xla = unsupported_op(self.ctx.qualname(sub.func))
                         if xla is not None:
-                            op = cst.Module([]).code_for_node(sub.func)
-                            kind = "model" if info.kind == MODEL else "layer"
-                            self.report(sub, self.message.format(op=op, method=name, kind=kind, cls=info.name, xla=xla))
+                            found.append((sub, name, info, xla))
+        if not found or _xla_turned_off(node):
+            return
+        for sub, name, info, xla in found:
+            op = cst.Module([]).code_for_node(sub.func)
+            kind = "model" if info.kind == MODEL else "layer"
+            self.report(sub, self.message.format(op=op, method=name, kind=kind, cls=info.name, xla=xla))
 
     @staticmethod
     def _opts_out(info) -> bool:
