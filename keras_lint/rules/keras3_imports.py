@@ -102,7 +102,7 @@ class TfKerasToKeras(Rule):
     - keras-io `guides/migrating_to_keras_3.py` ("First, replace your imports").
     - https://github.com/keras-team/keras/issues/18472 (a migration tool, first item: the imports).
     - https://github.com/keras-team/keras/issues/18467
-    - keras_lint/tables/tf_keras_only.py; fixtures/KL410.
+    - keras_lint/tables/tf_keras_only.py; fixtures/KL410/.
     """
 
     code = "KL410"

@@ -78,7 +78,7 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
     ## References
     - https://github.com/keras-team/keras/issues/18467 (Keras 2 <> Keras 3 incompatibilities).
     - keras-io `guides/migrating_to_keras_3.py` ("Removed features").
-    - fixtures/KL409.
+    - fixtures/KL409/.
     """
 
     code = "KL409"

@@ -106,7 +106,7 @@ class UntrackedTfVariable(Rule):
     - https://github.com/keras-team/keras/issues/18467 (Keras 2 <> Keras 3 incompatibilities).
     - keras-io `guides/migrating_to_keras_3.py` ("Transitioning to backend-agnostic Keras 3").
     - https://keras.io/api/layers/base_layer/#addweight-method
-    - fixtures/KL304 (the weight count and a save/reload round trip, on both stacks).
+    - fixtures/KL304/ (the weight count and a save/reload round trip, on both stacks).
     """
 
     code = "KL304"
@@ -320,7 +320,7 @@ class StateCreatedInCall(Rule):
     - https://github.com/keras-team/keras/issues/18467 (Keras 2 <> Keras 3 incompatibilities).
     - keras-io `guides/migrating_to_keras_3.py`.
     - https://keras.io/guides/making_new_layers_and_models_via_subclassing/
-    - fixtures/KL305.
+    - fixtures/KL305/.
     """
 
     code = "KL305"
@@ -481,7 +481,7 @@ class TensorControlFlowInCall(Rule):
     - https://github.com/keras-team/keras/issues/18467 (Keras 2 <> Keras 3 incompatibilities).
     - keras-io `guides/migrating_to_keras_3.py`.
     - https://www.tensorflow.org/guide/function#conditionals
-    - fixtures/KL306.
+    - fixtures/KL306/.
     """
 
     code = "KL306"

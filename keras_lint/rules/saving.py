@@ -209,7 +209,7 @@ class SaveToSavedModelPath(_PathRule):
     - https://github.com/keras-team/keras/issues/18467 (Keras 2 <> Keras 3 incompatibilities).
     - keras-io `guides/migrating_to_keras_3.py` ("Saving a model in the TF SavedModel format").
     - https://keras.io/api/models/model_saving_apis/model_saving_and_loading/
-    - fixtures/KL407.
+    - fixtures/KL407/.
     """
 
     code = "KL407"
@@ -446,7 +446,7 @@ class LoadSavedModel(_PathRule):
     - https://github.com/keras-team/keras/issues/18467 (Keras 2 <> Keras 3 incompatibilities).
     - keras-io `guides/migrating_to_keras_3.py` ("Loading a TF SavedModel").
     - https://keras.io/api/layers/backend_specific_layers/tfsm_layer/
-    - fixtures/KL408.
+    - fixtures/KL408/.
     """
 
     code = "KL408"

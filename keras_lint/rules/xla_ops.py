@@ -110,7 +110,7 @@ class XlaUnsupportedOpInModel(Rule):
     - keras-io `guides/migrating_to_keras_3.py` ("jit_compile is set to True by default on GPU").
     - https://keras.io/api/models/model_training_apis/#compile-method (`jit_compile`).
     - https://www.tensorflow.org/xla/known_issues
-    - fixtures/KL504 (proven with `jit_compile=True` on CPU; the default `"auto"` needs a GPU).
+    - fixtures/KL504/ (proven with `jit_compile=True` on CPU; the default `"auto"` needs a GPU).
     """
 
     code = "KL504"
