@@ -107,8 +107,7 @@ class TfKerasToKeras(Rule):
 
     code = "KL410"
     name = "tf-keras-to-keras"
-    message = ("`{old}`: on Keras 3 this is `keras` reached through TensorFlow; use `{new}` so the code runs on "
-               "every Keras 3 backend (and stays Keras 3 when TF_USE_LEGACY_KERAS is set){note}")
+    message = "`{old}`: use `{new}` (Keras 3 without TensorFlow){note}"
     default_enabled = False
     fix_safety = SAFE
 
@@ -210,15 +209,14 @@ class TfKerasToKeras(Rule):
             if same_under_keras(path) and keras_free:
                 fix = Fix(SAFE, {chain: dotted_expr(new)}, (ImportSpec("keras"),))
             elif not same_under_keras(path):
-                note = (f" (no fix: `keras.{path}` is missing or a different object on Keras 3: a legacy name only "
-                        "`tf.keras` keeps)") if path else " (no fix: the module objects differ)"
+                note = " (no fix: legacy tf.keras-only name)" if path else " (no fix)"
             self.report(chain, self.message.format(old=old, new=new, note=note), fix)
 
     def _from_tf(self, stmt: cst.ImportFrom) -> None:
         names = list(stmt.names)  # type: ignore[arg-type]
         alias = next(a for a in names if isinstance(a.name, cst.Name) and a.name.value == "keras")
         fix = None
-        note = " (no fix: the file uses a name only `tf.keras` has, or uses `keras` itself as a value)"
+        note = " (no fix: uses tf.keras-only names)"
         if len(names) == 1 and not self._unsafe_uses:
             new = cst.Import(names=[cst.ImportAlias(name=cst.Name("keras"), asname=alias.asname)])
             fix = Fix(SAFE, {stmt: new})
@@ -239,6 +237,6 @@ class TfKerasToKeras(Rule):
         if None not in verdicts and (True not in verdicts or not self._unsafe_uses):
             fix = Fix(SAFE, {stmt: stmt.with_changes(module=dotted_expr(new_mod))})
         else:
-            note = " (no fix: it imports a name only `tf.keras` has, or a module that holds one)"
+            note = " (no fix: tf.keras-only names)"
         self.report(stmt, self.message.format(old=f"from {mod} import ...", new=f"from {new_mod} import ...",
                                               note=note), fix)

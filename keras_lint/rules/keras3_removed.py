@@ -83,7 +83,7 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
 
     code = "KL409"
     name = "keras3-removed-argument"
-    message = "`{kw}=` {where}: Keras 3 removed it ({error}); {advice}"
+    message = "`{kw}=` {where}: removed in Keras 3 ({error}); {advice}"
     fix_safety = SAFE
 
     VALID = [
@@ -120,10 +120,10 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
         last = qn.rsplit(".", 1)[-1] if qn else None
         if qn is not None and keras_class_kind(qn) is not None:
             if last in RNN_LAYERS:
-                self._removed(node, "time_major", f"on `{last}`", "ValueError: Unrecognized keyword arguments",
+                self._removed(node, "time_major", f"on `{last}`", "ValueError",
                               "drop it (transpose a time-major input with `keras.ops.transpose`)", fixable=True)
-            self._removed(node, "dynamic", f"on `{last}`", "ValueError: Unrecognized keyword arguments",
-                          "drop it (compile with `run_eagerly=True` for eager execution)", fixable=True)
+            self._removed(node, "dynamic", f"on `{last}`", "ValueError",
+                          "drop it (run_eagerly=True instead)", fixable=True)
             return
         if isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call) \
                 and isinstance(func.value.func, cst.Name) and func.value.func.value == "super":
@@ -132,7 +132,7 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
             return
         if isinstance(func, cst.Attribute) and func.attr.value in ON_BATCH:
             self._removed(node, "reset_metrics", f"on `{func.attr.value}`",
-                          "TypeError: unexpected keyword argument", "drop it and call `model.reset_metrics()` where needed")
+                          "TypeError", "drop it and call `model.reset_metrics()` where needed")
             return
         if _keyword(node, "constants") is not None:
             if isinstance(func, cst.Call):
@@ -152,7 +152,7 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
         self.report(arg, self.message.format(kw=kw, where=where, error=error, advice=advice), fix)
 
     def _constants(self, call: cst.Call) -> None:
-        self._removed(call, "constants", "when calling an RNN layer", "TypeError: unexpected keyword argument",
+        self._removed(call, "constants", "when calling an RNN layer", "TypeError",
                       "pass the constant through the cell's inputs")
 
     def leave_Module(self, node: cst.Module) -> None:
@@ -165,8 +165,8 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
                     info = next((i for i in keras_classes(node, self.ctx).infos if i.node is it.cls), None)
                     if info is not None and info.kind in (LAYER, MODEL):
                         self._removed(call, "dynamic", f"in `super().__init__` of Keras class `{info.name}`",
-                                      "ValueError: Unrecognized keyword arguments",
-                                      "drop it (compile with `run_eagerly=True` for eager execution)", fixable=True)
+                                      "ValueError",
+                                      "drop it (run_eagerly=True instead)", fixable=True)
                     continue
                 name = call.func.value  # type: ignore[attr-defined]
                 b = scope.lookup(name, scope.order_of(call))

@@ -111,9 +111,7 @@ class UntrackedTfVariable(Rule):
 
     code = "KL304"
     name = "untracked-tf-variable"
-    message = ("`self.{attr} = tf.Variable(...)` on Keras layer `{cls}`: Keras 3 does not track a raw "
-               "tf.Variable, so fit never trains it and save() does not write it (silently); use "
-               "`self.add_weight(...)` or `keras.Variable(...)`")
+    message = "`self.{attr}` is a raw tf.Variable on `{cls}`: Keras 3 neither trains nor saves it; use self.add_weight/keras.Variable"
     fix_safety = UNSAFE
 
     VALID = [
@@ -325,11 +323,9 @@ class StateCreatedInCall(Rule):
 
     code = "KL305"
     name = "state-created-in-call"
-    message = ("{what} inside `call` of Keras layer `{cls}`: {why}; create it in `__init__` or `build` and "
-               "use it in `call`")
-    why_keras3 = ("Keras 3 raises `ValueError: You cannot add new elements of state (variables or sub-layers) "
-                  "to a layer that is already built`")
-    why_trace = "fit fails with `ValueError: tf.function only supports singleton tf.Variables created on the first call`"
+    message = "{what} in `{cls}.call`: {why}; create it in __init__/build"
+    why_keras3 = "Keras 3: ValueError, cannot add state to a built layer"
+    why_trace = "fit fails: tf.function only supports singleton tf.Variables"
 
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def build(self, s):\n"
@@ -486,9 +482,7 @@ class TensorControlFlowInCall(Rule):
 
     code = "KL306"
     name = "tensor-control-flow-in-call"
-    message = ("Python `{kw}` on a tensor (`{cond}`) in `call` of Keras layer `{cls}`: Keras 3 does not run "
-               "call through autograph, so building or fitting the model raises OperatorNotAllowedInGraphError; "
-               "use `keras.ops.cond` / `tf.cond` / `keras.ops.where` (or `tf.while_loop`)")
+    message = "Python `{kw}` on a tensor (`{cond}`) in `{cls}.call`: no autograph in Keras 3 (OperatorNotAllowedInGraphError); use ops.cond"
 
     VALID = [
         # static shape, training flag, Python values

@@ -350,10 +350,10 @@ class SaveToSavedModelPath(_PathRule):
             if not bad_format and (tail is None or tail.endswith(WEIGHTS_FILE)):
                 return
             if tail is not None and not tail.endswith(WEIGHTS_FILE):
-                rule = "writes weights only to files ending in `.weights.h5` (ValueError)"
+                rule = "needs `*.weights.h5` (ValueError)"
             else:
                 rule = "`save_weights` has no `save_format` argument (TypeError)"
-            advice = "name the file `*.weights.h5`"
+            advice = "rename the file"
             fix = None
             if fixable:
                 new = literal_path if literal_path.endswith(WEIGHTS_FILE) else \
@@ -370,14 +370,13 @@ class SaveToSavedModelPath(_PathRule):
         if tail is None and fmt not in ("tf", "tensorflow"):
             return
         export = any(w in (tail or shown).lower() for w in _EXPORT_WORDS) or fmt in ("tf", "tensorflow")
-        rule = "saves models only to `.keras` or `.h5` files, not SavedModel directories or checkpoints (ValueError)"
+        rule = "saves only .keras/.h5 files (ValueError)"
         if method == "ModelCheckpoint":
             advice = "end the path in `.keras`"
         elif export:
-            advice = (f"this looks like a SavedModel for serving: use `model.export({shown})`; to reload and keep "
-                      "training, save a `.keras` file")
+            advice = f"for serving use `model.export({shown})`"
         else:
-            advice = "save a `.keras` file to reload it with `keras.models.load_model` (or `model.export(...)` for a SavedModel)"
+            advice = "save a `.keras` file (or model.export)"
         fix = None
         if fixable and not export:  # a serving export wants model.export, not a renamed file
             fix = self._string_fix(path_arg, literal_path + ".keras", call,  # type: ignore[operator]
@@ -451,8 +450,7 @@ class LoadSavedModel(_PathRule):
 
     code = "KL408"
     name = "keras3-load-savedmodel"
-    message = ("`{call}({shown})`: Keras 3 reads only `.keras`/`.h5` files{weights}, not SavedModel "
-               "directories or TF checkpoints (ValueError: File format not supported); {advice}")
+    message = "`{call}({shown})`: Keras 3 reads only .keras/.h5{weights} (ValueError: File format not supported); {advice}"
 
     VALID = [
         "import keras\nm = keras.models.load_model('model.keras')\nm.load_weights('w.weights.h5')\n"
@@ -525,11 +523,10 @@ class LoadSavedModel(_PathRule):
                     continue  # the file writes unzipped Keras dirs or Orbax checkpoints: a dir may be one
                 shown = cst.Module([]).code_for_node(path_arg.value)
                 if method == "load_model":
-                    advice = (f"reload a SavedModel for inference with `keras.layers.TFSMLayer({shown}, "
-                              "call_endpoint=\"serving_default\")`, or save the model as `.keras` to train it further")
+                    advice = "use keras.layers.TFSMLayer"
                     weights = ""
                 else:
-                    advice = "save the weights with `save_weights('*.weights.h5')` and load that file"
+                    advice = "save and load `*.weights.h5`"
                     weights = " and `.weights.h5`"
                 callee = cst.Module([]).code_for_node(call.func)
                 self.report(call, self.message.format(call=callee, shown=shown, weights=weights, advice=advice))

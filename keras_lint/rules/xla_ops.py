@@ -115,9 +115,7 @@ class XlaUnsupportedOpInModel(Rule):
 
     code = "KL504"
     name = "xla-unsupported-op-in-model"
-    message = ("`{op}` in `{method}` of Keras {kind} `{cls}`: XLA has no kernel for it ({xla}), and Keras 3 "
-               "compiles with XLA by default on GPU (jit_compile=\"auto\"): InvalidArgumentError: Detected "
-               "unsupported operations; pass `jit_compile=False` to compile() or move it out of the model")
+    message = "`{op}` in {kind} `{cls}.{method}`: no XLA kernel ({xla}); Keras 3 uses XLA on GPU by default: jit_compile=False"
 
     VALID = [
         # XLA turned off, eager, or the layer declares itself unsupported
