@@ -7,7 +7,7 @@ text after the last ``{}`` of an f-string or ``"...".format``, the right side of
 assigned from one of those. A path whose end is not visible is not judged. Keras 3 decides by
 ``str(filepath).endswith(...)``, so the end is all that matters.
 
-Method calls are matched only on receivers known to be Keras models (``analysis.keras_objects``),
+Method calls are matched only on receivers known to be Keras models (``analysis.receivers``),
 on ``self`` in a ``keras.Model`` subclass and on ``self.model`` in a ``keras.callbacks.Callback``
 subclass; functions (``keras.models.save_model``, ``load_model``, ``ModelCheckpoint``) through
 the imports.
@@ -20,7 +20,7 @@ import libcst as cst
 
 from ..analysis.dataflow import ASSIGN, DeferredScopes, Scope, build_scope, iter_nodes
 from ..analysis.keras_classes import MODEL, keras_classes
-from ..analysis.keras_objects import MODEL as OBJ_MODEL, KerasObjects
+from ..analysis.receivers import MODEL as OBJ_MODEL, KerasObjects
 from ..names import dotted_name
 from ..rule import UNSAFE, Fix, Invalid, Rule, Valid
 from ._callfix import drop_args, literal, literal_expr
