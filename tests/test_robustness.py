@@ -89,7 +89,7 @@ BAD = {
     "strings_4000.py": (b"import keras\nx = (" + b" ".join([b"'a'"] * 4000) + b")\n",
                         "2:1 valid Python that LibCST cannot parse (a limitation of LibCST, not a syntax error)"),
     "form_feed_indent.py": (b"import keras\nclass C:\n  \x0c  def f(self):\n        return 1\n",
-                            "valid Python that LibCST cannot parse (a limitation of LibCST, not a syntax error)"),
+                            "1:1 valid Python that LibCST cannot parse (a limitation of LibCST, not a syntax error)"),
     # not an encoding Python reads: said so, not skipped as "no keras here"
     "utf16_bom.py": ("import keras\n".encode("utf-16"), "1:1 cannot decode: the file is UTF-16 text"),
     "utf16_no_bom.py": ("import keras\n".encode("utf-16-le"), "1:1 cannot decode: the file is UTF-16 text"),
