@@ -20,6 +20,14 @@ Only check mode uses the cache (``--fix`` and ``--diff`` always lint); ``--no-ca
 Clear it by deleting the folder (``keras-lint --clean-cache`` does that). A cache that cannot be
 read or written (read-only checkout, full disk, a corrupt or foreign file) never fails a run: it
 is ignored, and the files are linted.
+
+A cache entry decides that a file is clean, so only entries nobody else could have written are
+trusted: the folders must be real directories (not links) owned by the user running keras-lint
+and writable by nobody else (keras-lint creates them 0700, and takes group/other write access
+away from its own older ones); the file must be a regular file (opened without following links,
+so a link to /dev/zero or a FIFO is refused at once) owned by the user, writable by nobody else
+and at most ``MAX_CACHE_BYTES``; every entry's fields must have the right types. A project root
+that anyone may write to (``/tmp`` as the working directory) gets no cache at all.
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +45,8 @@ from . import __version__
 
 CACHE_DIR = ".keras_lint_cache"
 FORMAT = 3  # 2: a notebook cell per finding; 3: a related location (KL101's consumer)
+#: Larger cache files are ignored (real entries take up to ~2.4 KB: 256 MB is ~100,000 files).
+MAX_CACHE_BYTES = 256 << 20
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by keras-lint.\n"
@@ -115,11 +126,15 @@ class Cache:
         self._load()
 
     def _load(self) -> None:
+        if not (_trusted_dir(self.dir) and _trusted_dir(os.path.dirname(self.file))):
+            return
+        raw = _read_trusted(self.file)
+        if raw is None:
+            return
         try:
-            with open(self.file, "rb") as fh:
-                data = json.loads(fh.read())
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-            return  # missing, unreadable or corrupt: start empty
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return  # corrupt: start empty
         entries = data.get("files") if isinstance(data, dict) and data.get("format") == FORMAT else None
         if isinstance(entries, dict):
             self.entries = entries
@@ -137,13 +152,11 @@ class Cache:
         entry = self.entries.get(self._rel(path))
         if not isinstance(entry, dict) or entry.get("h") != digest or entry.get("r") != codes:
             return None
-        try:
-            return [Diagnostic(path, int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), str(d[5]),
-                               None if d[6] is None else str(d[6]), cell=None if d[7] is None else int(d[7]),
-                               related=(str(d[8][0]), int(d[8][1]), str(d[8][2])) if len(d) > 8 else None)
-                    for d in entry["d"]]  # type: ignore[union-attr]
-        except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: lint the file again
-            return None
+        found = entry.get("d")
+        if not isinstance(found, list) or not all(_valid_finding(d) for d in found):
+            return None  # a damaged entry: lint the file again
+        return [Diagnostic(path, d[0], d[1], d[2], d[3], d[4], d[5], d[6], cell=d[7],
+                           related=tuple(d[8]) if len(d) > 8 else None) for d in found]
 
     def put(self, path: str, digest: str, codes: str, diagnostics) -> None:
         self.entries[self._rel(path)] = {
@@ -158,15 +171,15 @@ class Cache:
         if not self.dirty:
             return
         try:
-            _prepare_dir(self.dir)
             directory = os.path.dirname(self.file)
-            os.makedirs(directory, exist_ok=True)
+            if not (_prepare_dir(self.dir) and _make_private_dir(directory)):
+                return
             data = json.dumps({"format": FORMAT, "files": self.entries}, separators=(",", ":")).encode()
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
-                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600: as any other new file
+                os.chmod(tmp, 0o644 & ~_umask())  # never group/other-writable: that would not be trusted
                 os.replace(tmp, self.file)
             except BaseException:
                 try:
@@ -185,16 +198,94 @@ def _umask() -> int:
     return mask
 
 
-def _prepare_dir(path: str) -> None:
-    if os.path.isdir(path):
-        return
-    os.makedirs(path, exist_ok=True)
+def _valid_finding(d: object) -> bool:
+    """[line, col, end_line, end_col, code, message, fix safety, notebook cell(, related location)]:
+    exact types, sane numbers."""
+    return (isinstance(d, list) and len(d) in (8, 9)
+            and (len(d) == 8 or (isinstance(d[8], list) and len(d[8]) == 3 and isinstance(d[8][0], str)
+                                 and type(d[8][1]) is int and isinstance(d[8][2], str)))
+            and all(type(n) is int and 0 <= n < 1 << 31 for n in d[:4])
+            and isinstance(d[4], str) and isinstance(d[5], str) and d[6] in (None, "safe", "unsafe")
+            and (d[7] is None or (type(d[7]) is int and 0 <= d[7] < 1 << 31)))
+
+
+def _owned_and_private(st: os.stat_result) -> bool:
+    return (not hasattr(os, "geteuid") or st.st_uid == os.geteuid()) and not st.st_mode & 0o022
+
+
+def _trusted_dir(path: str) -> bool:
+    """A real directory (not a link) of ours that nobody else can write to. Our own directory
+    that others may write to (an older keras-lint, a umask of 002) is made private first."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            return False
+        if st.st_mode & 0o022:
+            os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o022)
+        return True
+    except OSError:
+        return False
+
+
+def _read_trusted(path: str) -> Optional[bytes]:
+    """The file's bytes if it is a regular file of ours, writable by nobody else, not too large;
+    links are not followed and a FIFO or device is refused without blocking."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None  # missing, a link (ELOOP), unreadable
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _owned_and_private(st) or st.st_size > MAX_CACHE_BYTES:
+            return None
+        chunks, left = [], MAX_CACHE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return None if left <= 0 else b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _make_private_dir(path: str) -> bool:
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    return _trusted_dir(path)
+
+
+def _prepare_dir(path: str) -> bool:
+    if os.path.lexists(path):
+        return _trusted_dir(path)
+    if not _make_private_dir(path):
+        return False
     for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# created by keras-lint\n*\n")):
-        with open(os.path.join(path, name), "w", encoding="ascii") as fh:
+        fd = os.open(os.path.join(path, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(text)
+    return True
+
+
+def shared_place(root: str) -> bool:
+    """A directory anyone may write to (``/tmp``): no cache there, others could forge it."""
+    try:
+        return bool(os.stat(root).st_mode & 0o002)
+    except OSError:
+        return True
 
 
 def open_cache(root: str, codes: Sequence[str], target: str, unsafe_fixes: bool) -> Optional[Cache]:
+    if shared_place(root):
+        return None
     try:
         return Cache(root, fingerprint(codes, target, unsafe_fixes))
     except Exception:  # noqa: BLE001 - a cache must never stop a run

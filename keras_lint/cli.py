@@ -4,7 +4,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Type
 
 # Only light modules at import time: `keras-lint --version` must not import LibCST (the engine,
 # the rules and the output formats are imported when a run needs them).
-from . import __version__, cache as cache_mod, config as config_mod, profiling
+from . import __version__, cache as cache_mod, config as config_mod, escape, isolation, profiling
 from .discovery import discover
 from .files import WriteError, read, write_atomically
 from .settings import Overrides, Resolver, file_rules, rules_for
@@ -111,7 +113,8 @@ def _settings_for(path: str, cfg: config_mod.Config, unsafe: bool) -> "Settings"
 def _unified_diff(path: str, old: bytes, new: bytes) -> str:
     a = old.decode("utf-8", "replace").splitlines(keepends=True)
     b = new.decode("utf-8", "replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}"))
+    shown = escape.one_line(path)  # a newline in a file name must not start a line of its own
+    return "".join(difflib.unified_diff(a, b, fromfile=f"a/{shown}", tofile=f"b/{shown}"))
 
 
 def process(job: Job) -> Outcome:
@@ -140,6 +143,10 @@ def process(job: Job) -> Outcome:
             result = lint_file(source, job.path, job.settings)
             result.error, result.fix_failed = str(exc), True
         return Outcome(result)
+    except SystemExit:
+        if _IN_WORKER:  # SIGTERM: the write in progress has cleaned up; take no further job
+            os._exit(128 + signal.SIGTERM)
+        raise
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
         return Outcome(FileResult(job.path, error=f"internal error: {type(exc).__name__}: {exc}"))
 
@@ -171,6 +178,25 @@ def _tune_gc() -> None:
     gc.set_threshold(10_000, 50, 100)
 
 
+def _init_worker(parent: int) -> None:
+    """A pool worker dies with the keras-lint process that started it (SIGKILL included): it
+    must not go on rewriting files, nor hold the caller's pipes open."""
+    isolation.die_with_parent()
+    if os.getppid() != parent:  # the parent died before that took effect
+        os._exit(1)
+    global _IN_WORKER
+    _IN_WORKER = True
+    signal.signal(signal.SIGTERM, _terminated)  # a write in progress removes its temporary file
+    _tune_gc()
+
+
+_IN_WORKER = False
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def _run_jobs(jobs: List[Job], workers: int, progress=None) -> List[Outcome]:
     if progress is not None:
         progress.add_total(len(jobs))
@@ -178,12 +204,26 @@ def _run_jobs(jobs: List[Job], workers: int, progress=None) -> List[Outcome]:
         from concurrent.futures import ProcessPoolExecutor  # imported only when needed: start-up time
 
         try:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_tune_gc) as pool:
-                results = pool.map(process, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-                return list(_reporting(results, progress))
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+                try:
+                    results = pool.map(process, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+                    return list(_reporting(results, progress))
+                except BaseException as exc:  # SIGTERM, Ctrl-C: the workers stop now, not after the queue
+                    if not isinstance(exc, Exception):
+                        _stop_workers(pool)
+                    raise
         except (OSError, RuntimeError):  # no process support (sandbox): fall back to one process
             pass
     return list(_reporting((process(job) for job in jobs), progress))
+
+
+def _stop_workers(pool) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()  # SIGTERM: a worker's write in progress removes its temporary file
+        except (OSError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _reporting(outcomes, progress):
@@ -245,12 +285,47 @@ def _printable_streams() -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _printable_streams()
+    if sys.stdout is None:  # started with stdout closed (``>&-``): no report can be written
+        print("keras-lint: error: cannot write the output: standard output is closed", file=sys.stderr)
+        return EXIT_ERROR
+    old_term = _on_sigterm(_terminated)
     try:
-        return _main(argv)
+        code = _main(argv)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, not at exit: a full disk must be reported, not a traceback
+        return code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (``| head``): nobody to tell
+        _drop_stdout()
         return EXIT_CLEAN
+    except OSError as exc:  # writing the report failed (``> /dev/full``)
+        _drop_stdout()
+        print(f"keras-lint: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        _on_sigterm(old_term)
+
+
+def _on_sigterm(handler):
+    """SIGTERM ends the run through ``SystemExit`` (so a fix being written removes its temporary
+    file and the workers are stopped); returns the handler it replaces."""
+    if threading.current_thread() is not threading.main_thread() or handler is None:
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):
+        return None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit cannot fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _main(argv: List[str]) -> int:
@@ -396,7 +471,13 @@ def _run_stdin(args: argparse.Namespace, resolver: Resolver, mode: str) -> int:
 
     path = args.stdin_filename or "-"
     cfg = resolver.config_for(path if path != "-" else os.path.join(os.getcwd(), "-"))
-    source = sys.stdin.buffer.read()
+    try:
+        if sys.stdin is None:
+            raise OSError("standard input is closed")
+        source = sys.stdin.buffer.read()
+    except (OSError, ValueError) as exc:
+        print(f"keras-lint: error: cannot read stdin: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return EXIT_ERROR
     if args.force_exclude and path != "-" and (
             cfg.is_excluded(path) or discover([path], resolver.is_excluded, True,
                                               lambda p: cfg.respect_gitignore) == []):

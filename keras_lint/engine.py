@@ -12,9 +12,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
 
-from . import profiling
+from . import isolation, profiling
 from .context import FileContext
-from .parsing import LintError, _cpython_parse, _cpython_syntax_error, _first_line, parse
+from .parsing import LintError, _cpython_parse, _cpython_syntax_error, _first_line, parse, prefilter_text
 from .positions import node_positions
 from .rule import SAFE, Fix, Report, Rule
 from .walk import _Dispatch, walk
@@ -61,6 +61,7 @@ class Settings:
     target: str = "keras3"
     unsafe_fixes: bool = False
     project: bool = True  # build/consult the project model of the file's project (analysis.project)
+    noqa: bool = True  # honour ``# noqa`` comments (the flake8 plugin leaves that to flake8)
 
 
 _LIBRARY_TRIGGERS = frozenset({"keras", "tensorflow"})
@@ -118,14 +119,24 @@ def suppressed(code: str, line_text: str) -> bool:
     return codes is not None and (codes == () or code.startswith(codes))
 
 
-def _locate(module: cst.Module, ctx: FileContext, path: str) -> List[Tuple[Report, Diagnostic]]:
+# Python's tokenizer ends lines at \n, \r\n and \r only (str.splitlines also splits at form
+# feeds, NEL, U+2028, ...: a noqa would then be looked for on the wrong line).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(code: str) -> List[str]:
+    """The physical lines of ``code`` as Python's tokenizer (and flake8) numbers them."""
+    return _LINE_BREAK.split(code)
+
+
+def _locate(module: cst.Module, ctx: FileContext, path: str, noqa: bool = True) -> List[Tuple[Report, Diagnostic]]:
     if not ctx.reports:
         return []
     with profiling.phase("positions"):
         nodes = [rep.node for rep in ctx.reports]
         nodes.extend(rep.related[0] for rep in ctx.reports if rep.related is not None and rep.related[0] is not None)
         positions, code = node_positions(module, nodes)
-        lines = code.splitlines()
+        lines = source_lines(code) if noqa else []
     located = []
     seen = set()
     for rep in ctx.reports:
@@ -135,7 +146,7 @@ def _locate(module: cst.Module, ctx: FileContext, path: str) -> List[Tuple[Repor
             continue
         seen.add(key)
         text = lines[pos.start.line - 1] if pos.start.line <= len(lines) else ""
-        if suppressed(rep.code, text):
+        if noqa and suppressed(rep.code, text):
             continue
         diag = Diagnostic(path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
                           rep.code, rep.message, rep.fix.safety if rep.fix else None, related=_related(rep, positions, path))
@@ -161,7 +172,7 @@ def lint_module(module: cst.Module, source: Union[bytes, str], path: str, settin
     if not rules:
         return []
     ctx = run_rules(module, path, rules, settings.target, settings.project)
-    return _locate(module, ctx, path)
+    return _locate(module, ctx, path, settings.noqa)
 
 
 # A file-level exemption, on a line of its own: "# keras-lint: noqa" (every rule) or
@@ -206,20 +217,47 @@ def _is_comment_line(data: bytes, offset: int) -> bool:
 
 
 def _prefiltered_out(source: Union[bytes, str], settings: Settings, path: Optional[str] = None) -> bool:
-    if any(_wanted(r, source) for r in settings.rules):
+    text = prefilter_text(source)  # a UTF-16 file is searched decoded
+    if any(_wanted(r, text) for r in settings.rules):
         return False
     via = _via_project(source, path, settings)
-    return not (via and any(_wanted(r, source, via) for r in settings.rules))
+    return not (via and any(_wanted(r, text, via) for r in settings.rules))
 
 
 def lint_source(source: Union[bytes, str], path: str, settings: Settings) -> FileResult:
     """Lint one file's bytes (or text, as flake8 hands it over). Never raises for bad input:
-    ``FileResult.error`` says why."""
-    result = FileResult(path)
+    ``FileResult.error`` says why. The work runs in a child process (keras_lint/isolation.py):
+    a crash or a budget exceeded is that file's error, never the run's end."""
     with profiling.phase("prefilter"):
         skip = _prefiltered_out(source, settings, path)
     if skip:
-        return result
+        return FileResult(path)
+    return _isolated(_lint_source, source, path, settings)
+
+
+def _isolated(fn, source: Union[bytes, str], path: str, settings: Settings) -> FileResult:
+    try:
+        result, timings = isolation.run(_profiled, fn, source, path, settings, profiling.ACTIVE is not None)
+    except isolation.ChildFailed as exc:
+        return FileResult(path, error=str(exc))
+    if timings and profiling.ACTIVE is not None:
+        profiling.ACTIVE.merge(timings)
+    return result
+
+
+def _profiled(fn, source: Union[bytes, str], path: str, settings: Settings, profile: bool):
+    """In the helper process: ``fn``'s result, and its --profile timings to merge."""
+    if not profile:
+        return fn(source, path, settings), None
+    outer, profiling.ACTIVE = profiling.ACTIVE, profiling.Profile()
+    try:
+        return fn(source, path, settings), profiling.ACTIVE.as_dict()
+    finally:
+        profiling.ACTIVE = outer
+
+
+def _lint_source(source: Union[bytes, str], path: str, settings: Settings) -> FileResult:
+    result = FileResult(path)
     try:
         with profiling.phase("parse"):
             module = parse(source)
@@ -228,6 +266,8 @@ def lint_source(source: Union[bytes, str], path: str, settings: Settings) -> Fil
         result.error = str(exc)
     except RecursionError:
         result.error = "too deeply nested to analyse"
+    except MemoryError:
+        result.error = isolation.memory_message()
     except Exception as exc:  # noqa: BLE001 - a rule bug: one error line for this file, no traceback
         result.error = _internal_error(exc)
     return result
@@ -295,10 +335,15 @@ def fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
     """Lint and apply fixes until nothing more applies (at most MAX_FIX_PASSES passes).
 
     ``fixed_source`` is set only when the output differs and re-parses; the diagnostics are the
-    fixed ones (``fix_applied``, positions in the original file) plus what remains."""
-    result = FileResult(path)
+    fixed ones (``fix_applied``, positions in the original file) plus what remains. Runs in a
+    child process, as :func:`lint_source` does."""
     if _prefiltered_out(source, settings, path):
-        return result
+        return FileResult(path)
+    return _isolated(_fix_source, source, path, settings)
+
+
+def _fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
+    result = FileResult(path)
     first_pass: List[Diagnostic] = []
     try:
         module = parse(source)
@@ -338,6 +383,9 @@ def fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
         result.error = str(exc)
     except RecursionError:
         result.error = "too deeply nested to analyse"
+    except MemoryError:
+        result.error = isolation.memory_message()
+        result.fixed_source = None
     except Exception as exc:  # noqa: BLE001 - a rule or fix bug: one error line, nothing written
         result.error = _internal_error(exc)
     return result

@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Iterator, List, Optional, Set, Tuple
 
-from . import __version__
+from . import __version__, escape
 from .catalog import RULES
 from .catalog import is_known_selector
 from .config import TARGETS, ConfigError
@@ -109,13 +109,14 @@ class KerasLintChecker:
             rules = self._rules()
             if not rules:
                 return
-            result = lint_source("".join(self.lines), self.filename, Settings(rules, self._target))
+            # flake8 applies noqa itself (or not: --disable-noqa)
+            result = lint_source("".join(self.lines), self.filename, Settings(rules, self._target, noqa=False))
         except Exception as exc:  # noqa: BLE001 - lint_source does not raise; belt and braces
             from .engine import FileResult
 
             result = FileResult(self.filename, error=f"internal error: {type(exc).__name__}: {exc}")
         if result.error and not result.error.startswith("syntax error"):
-            print(f"{self.filename}: keras-lint: {result.error}", file=sys.stderr)
+            print(f"{escape.display_path(self.filename)}: keras-lint: {escape.one_line(result.error)}", file=sys.stderr)
         for d in result.diagnostics:
             yield d.line, d.column - 1, f"{d.code} {d.message}", type(self)
 

@@ -67,6 +67,8 @@ def check_file(path: str) -> Dict:
         out["problems"] = len(result.diagnostics)
         if result.error:
             out["error"] = result.error
+            if result.error.startswith(("the linting process", "internal error")):
+                out["crash"] = result.error  # the helper process died, or a rule raised: still a crash
         if result.fixed_source is not None:
             out["fixed"] = True
             fixed = result.fixed_source

@@ -306,7 +306,10 @@ def test_messages_fit_a_terminal_line():
     assert not long, long
 
 
-def test_inventory_is_loaded_only_when_a_file_needs_it():
+def test_inventory_is_loaded_only_when_a_file_needs_it(monkeypatch):
+    from keras_lint import isolation
+
+    monkeypatch.setattr(isolation, "ENABLED", False)  # lint here, not in the helper process: its caches are inspected
     inventory.namespace.cache_clear()
     rule = [MissingOnTarget]
     lint_source(b"import os\nx = os.path.join('a', 'b')\n", "t.py", Settings(rule))

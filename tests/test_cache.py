@@ -155,6 +155,7 @@ def test_unwritable_cache_in_process(project, monkeypatch):
 
     monkeypatch.setattr(cache_mod.tempfile, "mkstemp", refuse)
     monkeypatch.setattr(cache_mod.os, "makedirs", refuse)
+    monkeypatch.setattr(cache_mod.os, "mkdir", refuse)
     from keras_lint import cli
 
     assert cli.main(["a.py", "--exit-zero"]) == 0
