@@ -141,22 +141,33 @@ def _cache_file(root: str, kind: str = "summaries") -> str:
 
 
 def _load_cache(root: str, kind: str = "summaries") -> Dict[str, Any]:
+    """Read only what the results cache would trust (cache.py): a private regular file of ours in
+    a project that is not a shared, world-writable place."""
+    from ..cache import _read_trusted, shared_place
+
+    if shared_place(root):
+        return {}
+    raw = _read_trusted(_cache_file(root, kind))
+    if raw is None:
+        return {}
     try:
-        with open(_cache_file(root, kind), "rb") as fh:
-            data = json.loads(fh.read())
+        data = json.loads(raw)
         return data if isinstance(data, dict) else {}
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {}
 
 
 def _save_cache(root: str, entries: Dict[str, Any], kind: str = "summaries") -> None:
     """Atomic; never fails the run (read-only checkout, full disk: the next run re-summarises)."""
-    from ..cache import _prepare_dir
+    from ..cache import _make_private_dir, _prepare_dir, shared_place
 
     path = _cache_file(root, kind)
+    if shared_place(root):
+        return  # others could forge it: no cache in /tmp and the like
     try:
-        _prepare_dir(os.path.dirname(os.path.dirname(path)))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if not (_prepare_dir(os.path.dirname(os.path.dirname(path)))
+                and _make_private_dir(os.path.dirname(path))):
+            return
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(path))
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
