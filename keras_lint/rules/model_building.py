@@ -164,8 +164,7 @@ class RawOpOnSymbolicTensor(Rule):
 
     code = "KL101"
     name = "raw-op-on-symbolic-tensor"
-    message = ("`{op}` is applied to a Keras symbolic tensor outside a layer and its result is fed to "
-               "{consumer}: {why}; {advice}")
+    message = "`{op}` is a raw op on a Keras symbolic tensor fed to {consumer}: {why}; {advice}"
     fix_safety = UNSAFE
 
     VALID = [
@@ -269,10 +268,9 @@ class RawOpOnSymbolicTensor(Rule):
         call = finding.op
         shown = dotted_name(call.func) or finding.qualname
         if finding.qualname.startswith("keras.backend."):
-            why = (f"Keras 3 has no `keras.backend.{finding.qualname.rsplit('.', 1)[1]}` (AttributeError) and its "
-                   "symbolic tensors cannot enter raw TensorFlow ops")
+            why = f"Keras 3 has no `keras.backend.{finding.qualname.rsplit('.', 1)[1]}`"
         else:
-            why = "Keras 3 raises `ValueError: A KerasTensor cannot be used as input to a TensorFlow function`"
+            why = "Keras 3 raises ValueError"
         spec = KERAS_OPS.get(finding.qualname)
         args = _ops_args(call, spec) if spec is not None else None
         if spec is not None and args is not None:
@@ -281,11 +279,11 @@ class RawOpOnSymbolicTensor(Rule):
             fix: Optional[Fix] = Fix(UNSAFE, {call: new}, (ImportSpec("keras"),))
         elif finding.qualname in NO_LAMBDA_FIX:
             fix = None
-            advice = "move the computation that needs the dynamic shape into a Layer's `call`"
+            advice = "move it into a Layer's `call`"
         else:
             fix = self._lambda_fix(call, finding.scope_values)
-            advice = ("wrap it in a `keras.layers.Lambda` or a small Layer subclass"
-                      if spec is None else f"use `keras.ops.{spec.ops}` (check its arguments) or a `keras.layers.Lambda`")
+            advice = ("wrap it in a `keras.layers.Lambda` or a Layer"
+                      if spec is None else f"use `keras.ops.{spec.ops}` (check the arguments) or a `Lambda`")
         consumer, related = self._consumer(finding)
         self.report(call, self.message.format(op=shown, consumer=consumer, why=why, advice=advice), fix, related)
 
@@ -358,9 +356,7 @@ class SliceIntoLayer(Rule):
 
     code = "KL102"
     name = "slice-into-layer"
-    message = ("slice of a Keras symbolic tensor passed straight into a layer: Keras <= 2.3 fails with "
-               "`AttributeError: 'NoneType' object has no attribute '_inbound_nodes'`; slice inside a "
-               "`Lambda` (Keras 3 and tf-keras wrap it for you)")
+    message = "a Keras symbolic tensor's slice passed straight into a layer fails on Keras <= 2.3: slice in a `Lambda`"
     default_enabled = False
     default_targets: Tuple[str, ...] = ()
 
