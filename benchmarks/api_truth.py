@@ -131,32 +131,6 @@ def references(path: Path) -> List[Ref]:
     return [(str(path),) + ref for ref in refs.refs]
 
 
-_LIVE = r"""
-import importlib, json, sys
-def exists(path, imported):
-    parts = path.split(".")
-    if imported:
-        try:
-            importlib.import_module(path)
-            return True
-        except Exception:
-            return False
-    try:
-        obj = importlib.import_module(parts[0])
-    except Exception:
-        return False
-    for p in parts[1:]:
-        try:
-            obj = getattr(obj, p)
-        except Exception:
-            try:
-                obj = importlib.import_module(obj.__name__ + "." + p)
-            except Exception:
-                return False
-    return True
-names = json.load(sys.stdin)
-print(json.dumps([exists(n, imp) for n, imp in names]))
-"""
 
 
 def live_dead(names: List[Tuple[str, bool]], target: str) -> Set[Tuple[str, bool]]:
@@ -167,7 +141,7 @@ def live_dead(names: List[Tuple[str, bool]], target: str) -> Set[Tuple[str, bool
         env["TF_USE_LEGACY_KERAS"] = "1"
         # Keras 2 code on the tf-keras stack: `keras.X` means tf-keras
         asked = [("tf_keras" + n[5:] if n == "keras" or n.startswith("keras.") else n, imp) for n, imp in names]
-    out = subprocess.run([sys.executable, "-c", _LIVE], input=json.dumps(asked), env=env,
+    out = subprocess.run([sys.executable, "-m", "keras_lint.inventory.live"], input=json.dumps(asked), env=env,
                          capture_output=True, text=True, check=True)
     alive = json.loads(out.stdout.strip().splitlines()[-1])
     return {name for name, ok in zip(names, alive) if not ok}

@@ -24,6 +24,9 @@ pytest.importorskip("tensorflow")
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
 
+LIVE = "-m keras_lint.inventory.live"  # the live libraries' own answer (keras_lint/inventory/live.py)
+
+
 def _child(code: str, legacy: bool = False, payload=None):
     """Run ``code`` in a fresh interpreter (TensorFlow's tf.keras choice is per process); it reads
     JSON from stdin and prints JSON."""
@@ -31,7 +34,8 @@ def _child(code: str, legacy: bool = False, payload=None):
     env.pop("TF_USE_LEGACY_KERAS", None)
     if legacy:
         env["TF_USE_LEGACY_KERAS"] = "1"
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], input=json.dumps(payload), env=env,
+    argv = LIVE.split() if code == LIVE else ["-c", textwrap.dedent(code)]
+    out = subprocess.run([sys.executable, *argv], input=json.dumps(payload), env=env,
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -45,32 +49,6 @@ def test_shipped_inventory_matches_the_installed_stack():
 
 # -- the inventory agrees with the live libraries ------------------------------------------------
 
-_LIVE = """
-import importlib, json, sys
-def exists(path, imported):
-    parts = path.split(".")
-    if imported:
-        try:
-            importlib.import_module(path)
-            return True
-        except Exception:
-            return False
-    try:
-        obj = importlib.import_module(parts[0])
-    except Exception:
-        return False
-    for p in parts[1:]:
-        try:
-            obj = getattr(obj, p)
-        except Exception:
-            try:  # a submodule not yet imported as an attribute: `from a import b` finds it
-                obj = importlib.import_module(obj.__name__ + "." + p)
-            except Exception:
-                return False
-    return True
-names = json.load(sys.stdin)
-print(json.dumps([exists(n, imp) for n, imp in names]))
-"""
 
 
 def _sample(stack: str, k: int = 250):
@@ -94,7 +72,7 @@ def test_lookup_agrees_with_the_live_stack(stack):
     names = _sample(stack)
     # as keras-lint spells them: tf_keras names stay, the rest are judged on this stack
     verdicts = [inventory.lookup(n, stack) for n in names]
-    live = _child(_LIVE, legacy=stack == "tf-keras", payload=[[n, False] for n in names])
+    live = _child(LIVE, legacy=stack == "tf-keras", payload=[[n, False] for n in names])
     wrong = [(n, v.exists, alive) for n, v, alive in zip(names, verdicts, live)
              if v.missing is not None and alive]  # reported missing, but it exists: a false positive
     assert not wrong, wrong[:20]
@@ -106,7 +84,7 @@ def test_import_statements_are_judged_by_importability():
     cases = ["tensorflow.keras", "tensorflow.keras.layers", "tensorflow.compat.v1.keras", "tensorflow.nn",
              "tensorflow.io.gfile", "keras.ops", "keras.layers.convolutional", "tensorflow.compat.v2.keras",
              "tensorflow.python.keras.layers"]
-    live = _child(_LIVE, payload=[[c, True] for c in cases])
+    live = _child(LIVE, payload=[[c, True] for c in cases])
     for case, alive in zip(cases, live):
         assert inventory.lookup(case, "keras3", imported=True).exists is alive, case
 
@@ -115,7 +93,7 @@ def test_renames_point_from_a_missing_name_to_an_existing_one():
     renames = sorted(inventory.namespace("common/tf_renames").items())
     assert len(renames) > 500
     payload = [[old, False] for old, _ in renames] + [[new, False] for _, new in renames]
-    live = _child(_LIVE, payload=payload)
+    live = _child(LIVE, payload=payload)
     old_alive, new_alive = live[: len(renames)], live[len(renames):]
     assert not [o for (o, _), a in zip(renames, old_alive) if a]
     assert not [n for (_, n), a in zip(renames, new_alive) if not a]
