@@ -13,6 +13,7 @@ from ..fixes import dotted_expr
 from ..names import dotted_name
 from ..rule import UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
 from ..tables.ops import KERAS_OPS, OpSpec
+from ._bindings import is_free
 from ._callfix import keyword_arg
 from ..walk import children
 from ..analysis.symbolic import LIST, RAW, SYM, Finding, symbolic_analysis
@@ -201,6 +202,9 @@ class RawOpOnSymbolicTensor(Rule):
         "        self.d = layers.Dense(2)\n    def call(self, x):\n        return self.d(tf.nn.relu(x))\n",
     ]
     INVALID = [
+        # `keras` is tf.keras here: the fix would write `keras.ops` and import Keras 3 over it, so no fix
+        Invalid("import tensorflow as tf\nfrom tensorflow import keras\ninputs = keras.Input((4,))\n"
+                "outputs = keras.layers.Dense(2)(tf.reduce_sum(inputs, axis=1, keepdims=True))\n", line=4),
         # assigned first, used later
         Invalid(_PRELUDE + "inputs = keras.Input((4,))\npooled = tf.reduce_sum(inputs, axis=1, keepdims=True)\n"
                 "outputs = layers.Dense(2)(pooled)\n",
@@ -284,6 +288,8 @@ class RawOpOnSymbolicTensor(Rule):
             fix = self._lambda_fix(call, finding.scope_values)
             advice = ("wrap it in a `keras.layers.Lambda` or a Layer"
                       if spec is None else f"use `keras.ops.{spec.ops}` (check the arguments) or a `Lambda`")
+        if fix is not None and not is_free(self.ctx, "keras", "keras"):
+            fix = None  # the fix writes `keras.` and imports keras: the file means something else by it
         consumer, related = self._consumer(finding)
         self.report(call, self.message.format(op=shown, consumer=consumer, why=why, advice=advice), fix, related)
 
