@@ -137,6 +137,23 @@ class _PathRule(DeferredScopes, Rule):
             return any(self.ctx.qualname(b.value) == "keras.callbacks.Callback" for b in cls.bases)
         return objects.classify(recv, scope, before, cls) == OBJ_MODEL
 
+    def _candidates(self, module: cst.Module, on_models: Tuple[str, ...]):
+        """(call, method, scope, statement order) for every deferred call; a method in
+        ``on_models`` counts only where its receiver is known to be a Keras model."""
+        objects: Optional[KerasObjects] = None
+        for scope, items in self._deferred_scopes():
+            for it in items:
+                call = it.node
+                assert isinstance(call, cst.Call)
+                before = scope.order_of(call)
+                method = it.data["method"]
+                if method in on_models:
+                    if objects is None:
+                        objects = KerasObjects(self.ctx, module)
+                    if not self._is_model_receiver(objects, call.func.value, scope, before, it.cls):  # type: ignore[attr-defined]
+                        continue
+                yield call, method, scope, before
+
     @staticmethod
     def _string_fix(arg: cst.Arg, new_path: str, call: cst.Call, drop=()) -> Fix:
         """Rewrite the string literal the path ends with (see ``_tail_literal``)."""
@@ -313,19 +330,8 @@ class SaveToSavedModelPath(_PathRule):
             self._defer(node, method="ModelCheckpoint")
 
     def leave_Module(self, node: cst.Module) -> None:
-        objects: Optional[KerasObjects] = None
-        for scope, items in self._deferred_scopes():
-            for it in items:
-                call = it.node
-                assert isinstance(call, cst.Call)
-                before = scope.order_of(call)
-                method = it.data["method"]
-                if method in ("save", "save_weights"):
-                    if objects is None:
-                        objects = KerasObjects(self.ctx, node)
-                    if not self._is_model_receiver(objects, call.func.value, scope, before, it.cls):  # type: ignore[attr-defined]
-                        continue
-                self._judge(call, method, scope, before)
+        for call, method, scope, before in self._candidates(node, ("save", "save_weights")):
+            self._judge(call, method, scope, before)
 
     def _judge(self, call: cst.Call, method: str, scope: Scope, before: int) -> None:
         index = 1 if method == "save_model" else 0
@@ -501,32 +507,21 @@ class LoadSavedModel(_PathRule):
             self._defer(node, method="load_weights")
 
     def leave_Module(self, node: cst.Module) -> None:
-        objects: Optional[KerasObjects] = None
-        for scope, items in self._deferred_scopes():
-            for it in items:
-                call = it.node
-                assert isinstance(call, cst.Call)
-                before = scope.order_of(call)
-                method = it.data["method"]
-                if method == "load_weights":
-                    if objects is None:
-                        objects = KerasObjects(self.ctx, node)
-                    if not self._is_model_receiver(objects, call.func.value, scope, before, it.cls):  # type: ignore[attr-defined]
-                        continue
-                path_arg = _arg(call, 0, "filepath")
-                if path_arg is None:
-                    continue
-                tail = self._tail(path_arg.value, scope, before)
-                if tail is None or tail.endswith(LOADABLE + WEIGHTS_FILE + (".weights.json",)):
-                    continue
-                if self._keras3_dirs(node):
-                    continue  # the file writes unzipped Keras dirs or Orbax checkpoints: a dir may be one
-                shown = cst.Module([]).code_for_node(path_arg.value)
-                if method == "load_model":
-                    advice = "use keras.layers.TFSMLayer"
-                    weights = ""
-                else:
-                    advice = "save and load `*.weights.h5`"
-                    weights = " and `.weights.h5`"
-                callee = cst.Module([]).code_for_node(call.func)
-                self.report(call, self.message.format(call=callee, shown=shown, weights=weights, advice=advice))
+        for call, method, scope, before in self._candidates(node, ("load_weights",)):
+            path_arg = _arg(call, 0, "filepath")
+            if path_arg is None:
+                continue
+            tail = self._tail(path_arg.value, scope, before)
+            if tail is None or tail.endswith(LOADABLE + WEIGHTS_FILE + (".weights.json",)):
+                continue
+            if self._keras3_dirs(node):
+                continue  # the file writes unzipped Keras dirs or Orbax checkpoints: a dir may be one
+            shown = cst.Module([]).code_for_node(path_arg.value)
+            if method == "load_model":
+                advice = "use keras.layers.TFSMLayer"
+                weights = ""
+            else:
+                advice = "save and load `*.weights.h5`"
+                weights = " and `.weights.h5`"
+            callee = cst.Module([]).code_for_node(call.func)
+            self.report(call, self.message.format(call=callee, shown=shown, weights=weights, advice=advice))
