@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 # Only light modules at import time: `keras-lint --version` must not import LibCST (the engine,
 # the rules and the output formats are imported when a run needs them).
@@ -21,7 +21,6 @@ from .settings import Overrides, Resolver, file_rules, rules_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Diagnostic, FileResult, Settings
-    from .rule import Rule
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 PARALLEL_MIN_FILES = 16  # below this a process pool costs more than it saves
