@@ -185,6 +185,10 @@ def _init_worker(parent: int) -> None:
         os._exit(1)
     global _IN_WORKER
     _IN_WORKER = True
+    # reap this worker's lint helper when it exits: no orphan, and its CPU time is counted
+    from multiprocessing import util
+
+    util.Finalize(None, isolation.reset, exitpriority=10)
     signal.signal(signal.SIGTERM, _terminated)  # a write in progress removes its temporary file
     _tune_gc()
 

@@ -62,6 +62,7 @@ class Settings:
     unsafe_fixes: bool = False
     project: bool = True  # build/consult the project model of the file's project (analysis.project)
     noqa: bool = True  # honour ``# noqa`` comments (the flake8 plugin leaves that to flake8)
+    gates: bool = True  # ask each rule's ast gate before LibCST parses (off: to compare, in tests)
 
 
 _LIBRARY_TRIGGERS = frozenset({"keras", "tensorflow"})
@@ -164,11 +165,42 @@ def _related(rep: Report, positions, path: str) -> Optional[Tuple[str, int, str]
     return (where or path, line or 1, message)
 
 
-def lint_module(module: cst.Module, source: Union[bytes, str], path: str, settings: Settings) -> List[Tuple[Report, Diagnostic]]:
+def rules_for(source: Union[bytes, str], path: str, settings: Settings) -> List[Type[Rule]]:
+    """The rules worth running on this file: enabled, triggered by its text, not exempted by a
+    file-level comment, and (``settings.gates``) whose gate passes on the file's ``ast`` census."""
     exempt = file_exemption(source)
     via = _via_project(source, path, settings)
+    text = prefilter_text(source)  # a UTF-16 file is searched decoded (and then fails to parse)
     rules = [r for r in settings.rules
-             if _wanted(r, source, via) and not (exempt is not None and r.code.startswith(exempt))]
+             if _wanted(r, text, via) and not (exempt is not None and r.code.startswith(exempt))]
+    if rules and settings.gates:
+        with profiling.phase("gates"):
+            rules = gated(rules, source, path, settings)
+    return rules
+
+
+def gated(rules: Sequence[Type[Rule]], source: Union[bytes, str], path: str, settings: Settings) -> List[Type[Rule]]:
+    """The rules whose gate passes (analysis/facts.py). A file CPython cannot parse (newer syntax,
+    an encoding it does not read) keeps every rule: LibCST may still read it."""
+    import ast  # noqa: PLC0415 - only files that pass the text prefilter get here
+
+    from .analysis import facts as file_facts
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return list(rules)
+    text = source if isinstance(source, str) else source.decode("utf-8", "replace")
+    view = project_view(path) if settings.project else None
+    facts = file_facts.take(text, tree, view)
+    del tree
+    return [r for r in rules if r.gate(facts, settings.target)]
+
+
+def lint_module(module: cst.Module, source: Union[bytes, str], path: str, settings: Settings,
+                rules: Optional[Sequence[Type[Rule]]] = None) -> List[Tuple[Report, Diagnostic]]:
+    if rules is None:
+        rules = rules_for(source, path, settings)
     if not rules:
         return []
     ctx = run_rules(module, path, rules, settings.target, settings.project)
@@ -259,9 +291,12 @@ def _profiled(fn, source: Union[bytes, str], path: str, settings: Settings, prof
 def _lint_source(source: Union[bytes, str], path: str, settings: Settings) -> FileResult:
     result = FileResult(path)
     try:
+        rules = rules_for(source, path, settings)
+        if not rules:
+            return result  # no rule can report anything here: LibCST need not parse it
         with profiling.phase("parse"):
             module = parse(source)
-        result.diagnostics = [d for _, d in lint_module(module, source, path, settings)]
+        result.diagnostics = [d for _, d in lint_module(module, source, path, settings, rules)]
     except LintError as exc:
         result.error = str(exc)
     except RecursionError:
@@ -346,6 +381,8 @@ def _fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
     result = FileResult(path)
     first_pass: List[Diagnostic] = []
     try:
+        if not rules_for(source, path, settings):
+            return result  # nothing can be reported, so nothing fixed: LibCST need not parse it
         module = parse(source)
         current_source = source
         applied: List[Diagnostic] = []

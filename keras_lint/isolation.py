@@ -43,6 +43,10 @@ MEMORY_BUDGET_MB = 1536
 #: Python. Virtual memory: only the pages a file really uses are touched.
 STACK_BYTES = 512 << 20
 RECURSION_LIMIT = 60_000
+#: A helper whose resident set is above this after a file retires, and the next file gets a fresh
+#: one (a fork, ~10 ms): CPython keeps the arenas a large file's LibCST tree needed, so without
+#: this each helper would hold the peak of its largest file for the rest of the run.
+RETIRE_RSS_MB = 160
 #: Wall-clock safety net on top of the CPU budget (a helper that is starved or stuck).
 _WALL_FACTOR, _WALL_EXTRA_S = 4, 30
 
@@ -75,7 +79,11 @@ def run(fn: Callable[..., Any], *args: Any) -> Any:
                 _helper = _Helper()
             helper = _helper
             try:
-                return helper.call(payload)
+                value = helper.call(payload)
+                if helper.retiring:
+                    helper.close()
+                    _helper = None
+                return value
             except _GoneBefore:  # it died between two files (killed from outside): not this file's doing
                 _helper = None
                 if attempt == 2:
@@ -138,6 +146,7 @@ _lock = threading.Lock()
 class _Helper:
     def __init__(self) -> None:
         self.owner = os.getpid()
+        self.retiring = False  # it said it grew too large: it stops after this reply
         _load_prctl()
         requests_r, self.requests = os.pipe()
         self.replies, replies_w = os.pipe()
@@ -170,7 +179,7 @@ class _Helper:
         if reply is None:  # end of file: the helper died on this file
             status, peak_mb = self.close(kill=True)
             raise ChildFailed(_death_message(status, False, peak_mb))
-        ok, value = pickle.loads(reply)
+        ok, value, self.retiring = pickle.loads(reply)
         if not ok:
             raise ChildFailed(value)
         return value
@@ -262,10 +271,23 @@ def _loop(requests: int, replies: int) -> None:
         except BaseException as exc:  # noqa: BLE001 - fn should not raise; say so in one line
             reply = (False, f"internal error: {type(exc).__name__}: {exc} (please report this)")
         try:
-            payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(reply + (retire := _resident_mb() > RETIRE_RSS_MB,),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001
-            payload = pickle.dumps((False, f"internal error: cannot send the result: {exc}"))
+            retire = True
+            payload = pickle.dumps((False, f"internal error: cannot send the result: {exc}", retire))
         _write_frame(replies, payload)
+        if retire:
+            return  # the parent reaps this helper and starts a new one for its next file
+
+
+def _resident_mb() -> float:
+    """This process's resident set now (Linux /proc; elsewhere 0: never retire)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * resource.getpagesize() / (1 << 20)
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class _budget:

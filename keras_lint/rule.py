@@ -2,7 +2,9 @@
 
 A rule is a class with a code, a slug, a message, docs (its docstring, in fixed sections),
 VALID and INVALID examples, and ``visit_<Node>`` / ``leave_<Node>`` methods that the engine
-calls during its single traversal. Rules never parse or walk on their own.
+calls during its single traversal. Rules never parse or walk on their own. A rule may state, as
+its ``gate``, a cheap necessary condition on the file's census (analysis/facts.py): files where
+no enabled rule's gate passes are never parsed with LibCST.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Dict, List, Optional, Sequence, Tupl
 import libcst as cst
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .analysis.facts import Facts
     from .context import FileContext
 
 SAFE = "safe"
@@ -104,6 +107,14 @@ class Rule:
 
     def __init__(self, ctx: "FileContext") -> None:
         self.ctx = ctx
+
+    @classmethod
+    def gate(cls, facts: "Facts", target: str) -> bool:
+        """A necessary condition for this rule to report anything in a file, decided on the
+        file's ``ast`` census (keras_lint/analysis/facts.py) before LibCST parses it; ``target``
+        is the run's. It may say yes where the rule stays quiet, never no where it reports.
+        The default: always run."""
+        return True
 
     def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None,
                related=None) -> None:

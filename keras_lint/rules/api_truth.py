@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from .. import inventory
+from ..analysis.facts import stacks_of
 from ..fixes import dotted_expr, import_module_as, module_of_import_from, split_import_from
 from ..names import canonical, dotted_name
 from ..rule import SAFE, UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
@@ -220,6 +221,21 @@ class MissingOnTarget(Rule):
     message = "`{written}` is not in {stack}: {what}"
     fix_safety = UNSAFE
     triggers = ("keras", "tensorflow")
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        # some reference the inventory does not find on a stack the file may be judged against:
+        # an imported module, a from-imported name, an attribute chain through an imported name
+        stacks = stacks_of(facts, target)
+        judged = [(m, True) for m in facts.imported] + [(r, False) for r in facts.from_names | facts.census.refs]
+        for raw, imported in judged:
+            if raw.split(".", 1)[0] not in _ROOTS:
+                continue
+            for t in stacks:
+                verdict = inventory.lookup(raw, t, imported=imported)
+                if not verdict.exists and not owned_elsewhere(".".join(raw.split(".")[: verdict.missing + 1]), t):
+                    return True
+        return False
 
     VALID = [
         "import keras\nx = keras.ops.mean(y)\nk = keras.backend.epsilon()\n",

@@ -272,6 +272,20 @@ class LayerWithoutGetConfig(Rule):
     message_base = "`{cls}` has no get_config, so `{base}.get_config()` drops {args}; add get_config"
     fix_safety = UNSAFE
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        # a layer whose own __init__ takes arguments, without get_config/from_config of its own, and
+        # one of the three ways: a base that is not the bare Layer (its get_config may drop them),
+        # an object default, or a construction site in the file (`Name(` beyond `class Name(`)
+        for c in facts.subclasses((LAYER,)):
+            init = c.methods.get("__init__")
+            if init is None or len(init.params) < 2 or "get_config" in c.methods or "from_config" in c.methods:
+                continue
+            if any(b.rsplit(".", 1)[-1] != "Layer" for b in c.bases) or init.object_default or \
+                    facts.census.calls_of(c.name) > 1:
+                return True
+        return False
+
     VALID = [
         # defines get_config
         "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
@@ -651,6 +665,12 @@ class LayerDropsKwargs(Rule):
     message = "`{cls}.__init__` drops `**{kw}`: `name`, `trainable` and `dtype` are ignored; pass `**{kw}` to super().__init__"
     fix_safety = SAFE
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        # a subclass whose own __init__ does not hand **kwargs to super().__init__
+        return any("__init__" in c.methods and not c.methods["__init__"].forwards_varkw and "from_config" not in c.methods
+                   for c in facts.subclasses((LAYER,)))
+
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def __init__(self, units, **kwargs):\n"
         "        super().__init__(**kwargs)\n        self.units = units\n",
@@ -838,6 +858,10 @@ class GetOutputShapeFor(Rule):
     message = "`get_output_shape_for` is the Keras 1 name: Keras 2 and 3 never call it; rename it `compute_output_shape`"
     fix_safety = UNSAFE
     triggers = ("get_output_shape_for",)
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return any("get_output_shape_for" in c.methods for c in facts.subclasses())
 
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def compute_output_shape(self, s):\n        return s\n",

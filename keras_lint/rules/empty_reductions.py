@@ -419,6 +419,10 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
                "pad first (`keras-lint rule KL601`)")
     triggers = ("argmax", "argmin")
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return facts.census.refers(ARGMAX_FUNCS.__contains__)
+
     VALID = [
         "import tensorflow as tf\npred = tf.argmax(logits, axis=-1)\n",
         "import keras.backend as K\ny = K.argmax(model.output)\n",
@@ -564,6 +568,10 @@ class ShapeIntFloatMix(DeferredScopes, Rule):
     message = "`{shape}` is int32 and `{other}` is a float: TF does not promote them (TypeError); `tf.cast` one side"
     fix_safety = UNSAFE
     triggers = ("shape", "size")
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return facts.census.refers(_SIZE_FUNCS.__contains__)
 
     VALID = [
         # the dtype= keyword decides the dtype: an int uniform, int counts, positional dtype

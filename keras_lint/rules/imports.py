@@ -5,6 +5,7 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
+from ..analysis.facts import stacks_of
 from ..fixes import dotted_expr, import_module_as, keras_root, local_name, module_of_import_from, reroot, split_import_from
 from ..names import TRACKED_ROOTS, canonical, dotted_name
 from ._bindings import free_name
@@ -61,6 +62,10 @@ class ObtainInputShape(Rule):
                "`{module}.obtain_input_shape`")
     fix_safety = SAFE
     triggers = ("_obtain_input_shape",)
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return any("_obtain_input_shape" in r for r in facts.census.refs | facts.from_names)
 
     VALID = [
         "from keras.applications.imagenet_utils import preprocess_input",
@@ -187,6 +192,19 @@ class MovedImport(Rule):
     name = "moved-keras-import"
     message = "`{old}` no longer exists: {note}"
     fix_safety = SAFE
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        # some module named along a reference is in the moved/removed table on a stack the file may run on
+        stacks = stacks_of(facts, target)
+        for raw in facts.census.refs:
+            parts = raw.split(".")
+            for i in range(2, len(parts) + 1):
+                prefix = ".".join(parts[:i])
+                canon = canonical(prefix)
+                if (canon + ".").startswith(REMOVED_PACKAGES) or any(find_moved(canon, prefix, t) for t in stacks):
+                    return True
+        return False
 
     VALID = [
         "from keras.layers import Dense, Lambda",

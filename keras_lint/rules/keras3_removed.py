@@ -17,6 +17,7 @@ from typing import Optional
 import libcst as cst
 
 from ..analysis.dataflow import ASSIGN, DeferredScopes, build_scope
+from ..analysis.facts import stacks_of
 from ..analysis.keras_classes import LAYER, MODEL, keras_class_kind, keras_classes
 from ..rule import SAFE, Fix, Invalid, Rule, Valid
 from ._callfix import drop_args, literal
@@ -85,6 +86,11 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
     name = "keras3-removed-argument"
     message = "`{kw}=` {where}: removed in Keras 3 ({error}); {advice}"
     fix_safety = SAFE
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return "keras3" in stacks_of(facts, target) and bool(
+            facts.census.keywords & {"time_major", "dynamic", "reset_metrics", "constants"})
 
     VALID = [
         "import keras\nx = keras.layers.LSTM(4, return_sequences=True)\nm.train_on_batch(a, b)\n",

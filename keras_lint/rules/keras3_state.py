@@ -15,6 +15,7 @@ from typing import Iterator, List, Optional
 import libcst as cst
 
 from ..analysis.dataflow import ASSIGN, build_scope, iter_nodes
+from ..analysis.facts import stacks_of
 from ..analysis.keras_classes import LAYER, MODEL, ClassInfo, keras_class_kind, keras_classes
 from ..fixes import dotted_expr
 from ..names import dotted_name
@@ -113,6 +114,11 @@ class UntrackedTfVariable(Rule):
     name = "untracked-tf-variable"
     message = "`self.{attr}` is a raw tf.Variable on `{cls}`: Keras 3 neither trains nor saves it; use self.add_weight/keras.Variable"
     fix_safety = UNSAFE
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return "keras3" in stacks_of(facts, target) and facts.census.refers(lambda r: r == "tensorflow.Variable") \
+            and bool(facts.subclasses())
 
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def build(self, s):\n"
@@ -327,6 +333,20 @@ class StateCreatedInCall(Rule):
     why_keras3 = "Keras 3: ValueError, cannot add state to a built layer"
     why_trace = "fit fails: tf.function only supports singleton tf.Variables"
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        # add_weight, or a layer constructed, in some subclass's call
+        local = {c.name for c in facts.classes}
+        for c in facts.subclasses():
+            call = c.methods.get("call")
+            if call is None:
+                continue
+            census = call.census
+            if census.attrs & set(_ADD_WEIGHT) or facts.project_defs or facts.via_project or \
+                    census.refers(lambda r: r.startswith("keras.layers.")) or any(census.mentions(n) for n in local):
+                return True
+        return False
+
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def build(self, s):\n"
         "        self.w = self.add_weight(shape=(s[-1],))\n    def call(self, x):\n        return x * self.w\n",
@@ -483,6 +503,21 @@ class TensorControlFlowInCall(Rule):
     code = "KL306"
     name = "tensor-control-flow-in-call"
     message = "Python `{kw}` on a tensor (`{cond}`) in `{cls}.call`: no autograph in Keras 3 (OperatorNotAllowedInGraphError); use ops.cond"
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        if "keras3" not in stacks_of(facts, target):
+            return False
+        # an if/while/conditional expression in some call that also calls a tensor-valued function
+        for c in facts.subclasses():
+            call = c.methods.get("call")
+            if call is None or not (call.census.mentions("if") or call.census.mentions("while")):
+                continue
+            if facts.via_project or call.census.refers(
+                    lambda r: (r.startswith("tensorflow.") and r[len("tensorflow."):] in _TF_TENSOR_FUNCS)
+                    or (r.startswith("keras.ops.") and r[len("keras.ops."):] in _OPS_TENSOR_FUNCS)):
+                return True
+        return False
 
     VALID = [
         # static shape, training flag, Python values

@@ -16,7 +16,20 @@ from ..tables.ops import KERAS_OPS, OpSpec
 from ._bindings import is_free
 from ._callfix import keyword_arg
 from ..walk import children
-from ..analysis.symbolic import LIST, RAW, SYM, Finding, symbolic_analysis
+from ..analysis.facts import stacks_of
+from ..analysis.project import is_raw_op
+from ..analysis.symbolic import INPUT_CTORS, LIST, RAW, SYM, Finding, symbolic_analysis
+
+#: attributes that hand out symbolic tensors (``model.output``, ``layer.outputs``)
+_SYMBOLIC_ATTRS = frozenset({"output", "outputs", "input", "inputs"})
+
+
+def _may_be_symbolic(facts) -> bool:
+    """Gate of KL101/KL102: the file can hold a symbolic tensor: it makes an ``Input``, reads a
+    model's or layer's output, or imports from project modules (whose functions may hand it one)."""
+    census = facts.census
+    return facts.project_defs or facts.via_project or bool(census.attrs & _SYMBOLIC_ATTRS) or \
+        census.refers(INPUT_CTORS.__contains__) or census.refers(lambda r: r.rsplit(".", 1)[-1] == "Input")
 
 # Dynamic shapes: wrapped in a Lambda they become symbolic tensors, which later reshape/tile/range
 # calls cannot take as static arguments (measured on a YOLO decode head): report without a fix.
@@ -167,6 +180,16 @@ class RawOpOnSymbolicTensor(Rule):
     name = "raw-op-on-symbolic-tensor"
     message = "`{op}` is a raw op on a Keras symbolic tensor fed to {consumer}: {why}; {advice}"
     fix_safety = UNSAFE
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        # a raw op and something symbolic to apply it to: an Input, a model's or layer's output,
+        # or a value that arrives from another project module; never on tf-keras
+        if "keras3" not in stacks_of(facts, target):
+            return False
+        census = facts.census
+        raw = facts.via_project or census.refers(is_raw_op)
+        return raw and _may_be_symbolic(facts)
 
     VALID = [
         # inside Lambda
@@ -365,6 +388,10 @@ class SliceIntoLayer(Rule):
     message = "a Keras symbolic tensor's slice passed straight into a layer fails on Keras <= 2.3: slice in a `Lambda`"
     default_enabled = False
     default_targets: Tuple[str, ...] = ()
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return "[" in facts.census.text and _may_be_symbolic(facts)
 
     VALID = [
         _PRELUDE + "x = keras.Input((12,))\nw = layers.Lambda(lambda t: t[:, 7:11])(x)\ny = layers.Dense(2)(w)\n",

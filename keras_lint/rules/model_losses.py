@@ -167,6 +167,10 @@ class ModelLevelAddLoss(_ReceiverRule):
     triggers = ("add_loss",)
     method = "add_loss"
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return "add_loss" in facts.census.attrs
+
     VALID = [
         # the supported form: inside a layer's call
         "import keras\nclass L(keras.layers.Layer):\n    def call(self, x):\n"
@@ -314,6 +318,10 @@ class ModelLevelMetrics(_ReceiverRule):
                        "losses; add losses inside a layer's `call` (KL201)")
     triggers = ("add_metric", "metrics_tensors", "_losses", "_per_input_losses")
     method = "add_metric"
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return bool(facts.census.attrs & set(cls.triggers))
 
     VALID = [
         # tf-keras: self.add_metric in call is the documented form

@@ -75,6 +75,10 @@ class MultiGpuModel(Rule):
                "`tf.distribute.MirroredStrategy().scope()`")
     triggers = ("multi_gpu",)
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return any("multi_gpu" in r for r in facts.census.refs | facts.from_names | facts.imported)
+
     VALID = [
         "import tensorflow as tf\nstrategy = tf.distribute.MirroredStrategy()\nwith strategy.scope():\n"
         "    model = build()\n",

@@ -8,7 +8,7 @@ import libcst as cst
 from ..fixes import dotted_expr, keras_root
 from ..names import dotted_name
 from ..rule import SAFE, UNSAFE, Fix, ImportSpec, Invalid, Rule, Valid
-from ..tables.keywords import (KERAS3_MOVES, MERGE_FUNCTIONS, MERGE_MODES, MERGE_NOTE, METHOD_KEYWORDS, OPTIMIZER_ALIASES,
+from ..tables.keywords import (KEYWORDS, KERAS3_MOVES, MERGE_FUNCTIONS, MERGE_MODES, MERGE_NOTE, METHOD_KEYWORDS, OPTIMIZER_ALIASES,
                                UNIQUE_KEYWORDS, Kw, lookup)
 from ._bindings import free_name, is_free
 from ._callfix import drop_args, drop_loses_comment, has_comment, has_star, is_literal, keyword_names, literal, literal_expr, positional, rename_keyword
@@ -18,6 +18,13 @@ from ..analysis.receivers import KERAS, OTHER, ReceiverMixin
 KERNEL_DIMS = {"Conv2D": 2, "Convolution2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2,
                "Conv3D": 3, "Convolution3D": 3}
 KERAS1_NAMES = ("Convolution2D", "Convolution3D")
+#: the rule's gate: every keyword its tables name, and the callees it checks without keywords
+_OLD_KEYWORDS_OF: Dict[str, frozenset] = {}
+for _name, _table in list(KEYWORDS.items()) + list(METHOD_KEYWORDS.items()):
+    _last = _name.rsplit(".", 1)[-1]
+    _OLD_KEYWORDS_OF[_last] = _OLD_KEYWORDS_OF.get(_last, frozenset()) | frozenset(_table)
+#: (a positional Keras 1 kernel needs a Keras 1 name or a Keras 1 keyword, which the tables hold)
+_OLD_CALLEES = frozenset(OPTIMIZER_ALIASES) | frozenset(KERAS1_NAMES)
 
 
 SAFE_EDIT, UNSAFE_EDIT, INFO = "safe", "unsafe", "info"
@@ -161,6 +168,15 @@ class RemovedArguments(ReceiverMixin, Rule):
     message = "`{callee}`: {detail}"
     fix_safety = SAFE
     triggers = ("keras",)
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        # a callee the tables know, called somewhere in the file with one of its old keywords
+        census = facts.census
+        keywords = census.keywords
+        if any(_OLD_KEYWORDS_OF.get(name, frozenset()) & keywords for name in census.callees):
+            return True
+        return bool(census.callees & _OLD_CALLEES) or census.refers(MERGE_FUNCTIONS.__contains__)
 
     VALID = [
         "from keras.optimizers import Adam\nopt = Adam(learning_rate=1e-3)\n",

@@ -19,6 +19,8 @@ GENERATOR_METHODS = {
     "predict_generator": ("predict", ("steps",)),
 }
 PRIVATE_METHODS = ("_make_predict_function", "_make_train_function", "_make_test_function")
+#: attribute names the rule looks at (``K.tf`` included): its gate
+_METHOD_NAMES = frozenset(GENERATOR_METHODS) | frozenset(PRIVATE_METHODS) | {"tf"}
 SESSION_FUNCTIONS = ("keras.backend.get_session", "keras.backend.set_session")
 
 
@@ -95,6 +97,11 @@ class RemovedMethods(ReceiverMixin, Rule):
     message = "{detail}"
     fix_safety = SAFE
     triggers = ("_generator", "_function", ".tf", "_session")
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        census = facts.census
+        return bool(census.attrs & _METHOD_NAMES) or census.refers(SESSION_FUNCTIONS.__contains__)
 
     VALID = [
         "import keras\nmodel = keras.Sequential()\nmodel.fit(gen, steps_per_epoch=10)\n",

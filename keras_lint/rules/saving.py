@@ -19,6 +19,7 @@ from typing import Optional, Tuple
 import libcst as cst
 
 from ..analysis.dataflow import ASSIGN, DeferredScopes, Scope, build_scope, iter_nodes
+from ..analysis.facts import stacks_of
 from ..analysis.keras_classes import MODEL, keras_classes
 from ..analysis.receivers import MODEL as OBJ_MODEL, KerasObjects
 from ..names import dotted_name
@@ -233,6 +234,12 @@ class SaveToSavedModelPath(_PathRule):
     name = "keras3-save-path"
     message = "`{call}` to {shown}: Keras 3 {rule}; {advice}"
     fix_safety = UNSAFE
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        census = facts.census
+        return "keras3" in stacks_of(facts, target) and (
+            bool(census.attrs & {"save", "save_weights"}) or census.refers(lambda r: r in SAVE_FUNCS or r == CHECKPOINT))
 
     VALID = [
         "import keras\nmodel = keras.Sequential()\nmodel.save('model.keras')\nmodel.save('m.h5')\n"
@@ -457,6 +464,12 @@ class LoadSavedModel(_PathRule):
     code = "KL408"
     name = "keras3-load-savedmodel"
     message = "`{call}({shown})`: Keras 3 reads only .keras/.h5{weights} (ValueError: File format not supported); {advice}"
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        census = facts.census
+        return "keras3" in stacks_of(facts, target) and (
+            "load_weights" in census.attrs or census.refers(LOAD_FUNCS.__contains__))
 
     VALID = [
         "import keras\nm = keras.models.load_model('model.keras')\nm.load_weights('w.weights.h5')\n"

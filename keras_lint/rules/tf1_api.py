@@ -84,6 +84,10 @@ class TF1Api(Rule):
     fix_safety = SAFE
     triggers = ("tensorflow",)
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return any(r.startswith(PREFIX) and r[len(PREFIX):] in TF1_ONLY for r in facts.census.refs)
+
     VALID = [
         "import tensorflow as tf\nsess = tf.compat.v1.Session()\n",
         "import tensorflow.compat.v1 as tf\nsess = tf.Session()\n",

@@ -100,6 +100,10 @@ class WhereWithoutBranches(Rule):
     message = "`{func}(cond)` has a data-dependent shape TPU cannot compile; use a mask: `{func}(cond, x, {zeros}(x))`"
     triggers = ("where",)
 
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return facts.census.refers(WHERE_FUNCS.__contains__)
+
     VALID = [
         "import tensorflow as tf\ny = tf.where(x > 0, x, tf.zeros_like(x))\n",
         "import tensorflow as tf\ny = tf.where(x > 1, x, 1)\n",
@@ -295,6 +299,10 @@ class WhereBranchMismatch(DeferredScopes, Rule):
     message_v1 = ("`tf.compat.v1.where` does not broadcast a scalar branch (InvalidArgumentError); use TF 2 "
                   "`tf.where` or `tf.fill(tf.shape(x), value)`")
     triggers = ("where",)
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        return facts.census.refers(WHERE_FUNCS.__contains__)
 
     VALID = [
         "import tensorflow as tf\ny = tf.where(x > 1, x, 1)\n",

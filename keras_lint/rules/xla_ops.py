@@ -14,6 +14,7 @@ from typing import Optional
 import libcst as cst
 
 from ..analysis.dataflow import iter_nodes
+from ..analysis.facts import stacks_of
 from ..analysis.keras_classes import LAYER, MODEL, keras_classes
 from ..rule import Invalid, Rule, Valid
 
@@ -116,6 +117,13 @@ class XlaUnsupportedOpInModel(Rule):
     code = "KL504"
     name = "xla-unsupported-op-in-model"
     message = "`{op}` in {kind} `{cls}.{method}`: no XLA kernel ({xla}); Keras 3 uses XLA on GPU by default: jit_compile=False"
+
+    @classmethod
+    def gate(cls, facts, target) -> bool:
+        if "keras3" not in stacks_of(facts, target):
+            return False
+        return any(name in c.methods and c.methods[name].census.refers(lambda r: unsupported_op(r) is not None)
+                   for c in facts.subclasses() for name in STEP_METHODS)
 
     VALID = [
         # XLA turned off, eager, or the layer declares itself unsupported

@@ -1,0 +1,385 @@
+"""A cheap census of one file: which rules could report anything in it.
+
+LibCST builds a full concrete tree at about 0.5 MB/s, and most files of a real project end with
+no finding. So before LibCST parses a file, the engine takes this census and asks every enabled
+rule's :meth:`Rule.gate` whether the file holds what the rule needs. Only files where some gate
+says yes are parsed with LibCST, and only those rules run on them.
+
+The census is built at C speed: CPython's ``ast`` gives the structure (imports, classes, their
+bases and methods, read from statements only, never from every expression), and regular
+expressions over the source give the words (attribute names, dotted chains, keywords, callees).
+Words inside strings and comments count too: the census over-approximates, and that is safe.
+
+A gate states a *necessary condition* of its rule, in the rule's own class, from the rule's own
+tables: it may say yes where the rule stays quiet, never no where it would report.
+``tests/test_gates.py`` runs every rule's examples, the fixtures and the project fixtures with
+gates on and off; ``benchmarks/gates.py`` does the same on any corpus.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+
+from ..names import TRACKED_ROOTS, canonical
+from .keras_classes import LAYER, MODEL, keras_class_kind
+
+_WORD = r"[A-Za-z_][A-Za-z0-9_]*"
+_ATTR_RE = re.compile(rf"\.[ \t]*({_WORD})")
+_KEYWORD_RE = re.compile(rf"[(,][ \t\r\n\\]*({_WORD})[ \t]*=(?!=)")
+_CALLEE_RE = re.compile(rf"({_WORD})[ \t]*\(")
+_BLANKS = re.compile(r"[ \t]+")
+#: builtin bases that never make a Keras class
+_PLAIN_BASES = frozenset({"object", "Exception", "ValueError", "TypeError", "RuntimeError", "dict", "list",
+                          "tuple", "str", "int", "float", "NamedTuple", "Enum", "IntEnum", "ABC", "Protocol"})
+
+
+class Census:
+    """What a stretch of source mentions. ``bound``: local name -> the qualified names imports
+    bind it to (every one: an import shim binds one name two ways)."""
+
+    __slots__ = ("text", "bound", "_shared", "_refs", "_canonical", "_attrs", "_keywords", "_callees")
+
+    def __init__(self, text: str, bound: Dict[str, List[str]], shared: Optional[dict] = None) -> None:
+        self.text = text
+        self.bound = bound
+        self._shared = shared if shared is not None else {}  # the file's censuses share one pattern
+        self._refs: Optional[Set[str]] = None
+        self._canonical: Optional[Set[str]] = None
+        self._attrs: Optional[Set[str]] = None
+        self._keywords: Optional[Set[str]] = None
+        self._callees: Optional[Set[str]] = None
+
+    @property
+    def refs(self) -> Set[str]:
+        """Qualified names reached through imports: every dotted chain (and each of its prefixes)
+        whose root an import binds, as written (``tensorflow.compat.v1.Session``)."""
+        if self._refs is None:
+            refs: Set[str] = set()
+            bound = self.bound
+            if not bound:
+                self._refs = refs
+                return refs
+            # only chains rooted at a bound name: one pattern per file, much cheaper than every word
+            pattern = self._shared.get("chains")
+            if pattern is None:
+                roots = "|".join(sorted((re.escape(n) for n in bound), key=len, reverse=True))
+                pattern = self._shared["chains"] = re.compile(
+                    rf"(?<![\w.])(?:{roots})(?![\w])(?:[ \t]*\.[ \t]*{_WORD})*")
+            for chain in set(pattern.findall(self.text)):
+                parts = _BLANKS.sub("", chain).split(".")
+                for base in bound.get(parts[0], ()):
+                    refs.add(base)
+                    for i in range(1, len(parts)):
+                        refs.add(base + "." + ".".join(parts[1: i + 1]))
+            self._refs = refs
+        return self._refs
+
+    def canonical_refs(self) -> Set[str]:
+        if self._canonical is None:
+            self._canonical = {canonical(r) for r in self.refs}
+        return self._canonical
+
+    def refers(self, predicate: Callable[[str], bool]) -> bool:
+        """Some reference, in canonical spelling (``keras.layers.Dense`` for ``tf.keras.layers.Dense``)."""
+        return any(predicate(r) for r in self.canonical_refs())
+
+    def last_names(self) -> Set[str]:
+        """The last component of every reference (``argmax`` for ``tf.math.argmax``)."""
+        return {r.rsplit(".", 1)[-1] for r in self.refs}
+
+    @property
+    def attrs(self) -> Set[str]:
+        """Attribute names (``x.fit_generator`` -> ``fit_generator``)."""
+        if self._attrs is None:
+            self._attrs = set(_ATTR_RE.findall(self.text))
+        return self._attrs
+
+    @property
+    def keywords(self) -> Set[str]:
+        """Keyword argument names (and, harmlessly, parameter defaults)."""
+        if self._keywords is None:
+            self._keywords = set(_KEYWORD_RE.findall(self.text))
+        return self._keywords
+
+    @property
+    def callees(self) -> Set[str]:
+        """The last name of everything called (``Conv2D`` for ``layers.Conv2D(...)``)."""
+        if self._callees is None:
+            callees = set(_CALLEE_RE.findall(self.text))
+            # an imported alias (`from keras.layers import Dense as D`) counts under its real name too
+            callees.update(q.rsplit(".", 1)[-1] for c in list(callees) for q in self.bound.get(c, ()))
+            self._callees = callees
+        return self._callees
+
+    def calls_of(self, name: str) -> int:
+        """How often ``name(`` occurs (a call of a bare name, or its ``class name(`` line)."""
+        return len(re.findall(rf"(?<![\w.]){re.escape(name)}[ \t]*\(", self.text))
+
+    def mentions(self, word: str) -> bool:
+        return re.search(rf"(?<![\w]){re.escape(word)}(?!\w)", self.text) is not None
+
+
+class Method:
+    __slots__ = ("name", "params", "varkw", "forwards_varkw", "census", "object_default")
+
+    def __init__(self, name: str, params: Tuple[str, ...], varkw: Optional[str], forwards_varkw: bool,
+                 census: Census, object_default: bool = False) -> None:
+        #: some parameter default is not a plain literal (a call, a name, an attribute, a lambda)
+        self.object_default = object_default
+        self.name = name
+        self.params = params  # every named parameter, self included
+        self.varkw = varkw  # the ``**kwargs`` name
+        self.forwards_varkw = forwards_varkw  # a ``super().__init__(...)`` call passes ``**something``
+        self.census = census  # the method's own source
+
+
+class ClassInfo:
+    __slots__ = ("name", "bases", "methods", "census")
+
+    def __init__(self, name: str, bases: Tuple[str, ...], methods: Dict[str, Method], census: Census) -> None:
+        self.name = name
+        self.bases = bases  # resolved through imports where an import binds the root, else as written
+        self.methods = methods
+        self.census = census
+
+
+class Facts:
+    def __init__(self, census: Census, classes: List[ClassInfo], via_project: bool, project_defs: Set[str],
+                 maybe_tf_keras: Optional[str], imported: Set[str], from_names: Set[str]) -> None:
+        self.census = census
+        self.classes = classes
+        #: modules the file's import statements must import (``import a.b``, ``from a.b import c``)
+        self.imported = imported
+        #: names from-imported from a tracked library (``keras.layers.Dense``)
+        self.from_names = from_names
+        #: some import binds Keras or TensorFlow through a project module (the project model says so)
+        self.via_project = via_project
+        #: some import names a project definition the project model knows (a class, a function, a
+        #: module): its facts (symbolic parameters, Layer bases) live in another file
+        self.project_defs = bool(project_defs)
+        #: the local names such imports bind
+        self.project_names: Set[str] = set(project_defs)
+        #: the stacks the file may be judged against, besides the run's target: "tf-keras" when it
+        #: surely is (a module-level import of tf_keras), "both" when it may be (such an import in
+        #: an if/try block, TF_USE_LEGACY_KERAS in its text), else None. analysis/stack.py decides
+        #: on LibCST's tree; this is its over-approximation.
+        self.maybe_tf_keras = maybe_tf_keras
+
+    def subclasses(self, kinds: Iterable[str] = (LAYER, MODEL)) -> List[ClassInfo]:
+        """Classes that may derive from a Keras class of one of ``kinds``. The rules only know a
+        class's kind through its bases (analysis/keras_classes.py): a Keras class reached through
+        the imports, a class of this file that derives from one, or a project class; a base they
+        cannot place (a name from an unknown module, ``object``) makes no Keras class."""
+        wanted = frozenset(kinds)
+        local: Dict[str, List[ClassInfo]] = {}
+        for c in self.classes:
+            local.setdefault(c.name, []).append(c)
+        return [c for c in self.classes if self._derives(c, wanted, local, set())]
+
+    def _derives(self, cls: ClassInfo, kinds: FrozenSet[str], local: Dict[str, List[ClassInfo]], seen: Set[int]) -> bool:
+        if id(cls) in seen:
+            return False
+        seen.add(id(cls))
+        for base in cls.bases:
+            root = base.split(".", 1)[0]
+            if root in TRACKED_ROOTS:
+                kind = keras_class_kind(canonical(base))
+                if kind in kinds or (kind is None and _unknown_keras_class(base)):
+                    return True
+            elif root in self.project_names:
+                return True
+            elif base in local and any(self._derives(b, kinds, local, seen) for b in local[base]):
+                return True
+        return False
+
+
+def _unknown_keras_class(base: str) -> bool:
+    """A base under a Keras namespace that keras_class_kind does not classify (a private module's
+    class): it may still be a layer, so it counts."""
+    return ".layers." in base or ".engine." in base or ".models." in base or base.endswith((".Layer", ".Model"))
+
+
+def take(source: str, tree: ast.Module, view=None) -> Facts:
+    """The census of a module (``source`` as text, ``tree`` its ``ast``). ``view``: the file's
+    project model view (analysis.project.ModuleView), so that imports of project modules resolve
+    as the rules resolve them."""
+    return _Taker(source, view).module(tree)
+
+
+class _Taker:
+    def __init__(self, source: str, view) -> None:
+        self.source = source
+        self.lines: Optional[List[str]] = None
+        self.view = view if view is not None and view.known() else None
+        self.bound: Dict[str, List[str]] = {}
+        self.shared: dict = {}
+        self.via_project = False
+        self.project_defs: Set[str] = set()
+        self.imported: Set[str] = set()
+        self.from_names: Set[str] = set()
+
+    def module(self, tree: ast.Module) -> Facts:
+        classes: List[ClassNode] = []
+        docstrings: List[Tuple[int, int, int, int]] = []
+        # statements only (imports may sit in any block, classes in any scope)
+        todo: List[ast.AST] = list(reversed(tree.body))
+        first = tree.body[0] if tree.body else None
+        while todo:
+            stmt = todo.pop()
+            if stmt is first and _is_docstring(stmt):
+                docstrings.append(_span(stmt))
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    self.imported.add(alias.name)
+                    local = alias.asname or alias.name.split(".", 1)[0]
+                    self._bind(local, 0, alias.name if alias.asname else local, None)
+                continue
+            if isinstance(stmt, ast.ImportFrom):
+                if not stmt.level and stmt.module and stmt.module.split(".", 1)[0] in TRACKED_ROOTS:
+                    self.imported.add(stmt.module)
+                    self.from_names.update(f"{stmt.module}.{a.name}" for a in stmt.names if a.name != "*")
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        self._bind(alias.asname or alias.name, stmt.level, stmt.module, alias.name)
+                continue
+            if isinstance(stmt, ast.ClassDef):
+                classes.append(stmt)
+            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                block = getattr(stmt, name, None)
+                if block:
+                    todo.extend(reversed(block))
+                    if name == "body" and isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                            and _is_docstring(block[0]):
+                        docstrings.append(_span(block[0]))
+        self.source = _blank(self.source, docstrings)
+        self.lines = None
+        census = Census(self.source, self.bound, self.shared)
+        infos = [self._class(node) for node in classes]
+        maybe_tf_keras = None
+        if any(q.split(".", 1)[0] == "tf_keras" for qs in self.bound.values() for q in qs) or \
+                "TF_USE_LEGACY_KERAS" in self.source:
+            maybe_tf_keras = "both"
+            top = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+            if any(_imports_tf_keras(s) for s in top) or (
+                    self.view is not None and self.view.reexports_root("tf_keras")):
+                maybe_tf_keras = "tf-keras"
+        return Facts(census, infos, self.via_project, self.project_defs, maybe_tf_keras, self.imported,
+                     self.from_names)
+
+    def _bind(self, local: str, level: int, module: Optional[str], name: Optional[str]) -> None:
+        """As names.ImportMap binds: a tracked library directly, a project module through what the
+        project model says it re-exports. Every binding of a name counts (coarse on purpose)."""
+        if not level and module and module.split(".", 1)[0] in TRACKED_ROOTS:
+            self.bound.setdefault(local, []).append(f"{module}.{name}" if name else module)
+            return
+        if self.view is None:
+            return
+        qn = self.view.import_target(level, module, name)
+        if qn is not None:
+            self.bound.setdefault(local, []).append(qn)
+            self.via_project = True
+        elif self.view.ref(local) is not None:
+            self.project_defs.add(local)
+
+    def _text(self, node: ast.AST) -> str:
+        if self.lines is None:
+            self.lines = self.source.splitlines(keepends=True)
+        end = getattr(node, "end_lineno", None) or len(self.lines)
+        return "".join(self.lines[node.lineno - 1: end])  # type: ignore[attr-defined]
+
+    def _class(self, node: ast.ClassDef) -> "ClassInfo":
+        bases = []
+        for b in node.bases:
+            text = _dotted(b)
+            if text is None:
+                bases.append("?")
+                continue
+            root, _, rest = text.partition(".")
+            for qn in self.bound.get(root, ()) or (None,):
+                bases.append(f"{qn}.{rest}" if qn and rest else (qn or text))
+        methods: Dict[str, Method] = {}
+        for item in node.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods[item.name] = self._method(item)
+        return ClassInfo(node.name, tuple(bases), methods, Census(self._text(node), self.bound, self.shared))
+
+    def _method(self, fn) -> Method:
+        args = fn.args
+        params = tuple(a.arg for a in list(args.posonlyargs) + list(args.args) + list(args.kwonlyargs))
+        varkw = args.kwarg.arg if args.kwarg is not None else None
+        text = self._text(fn)
+        forwards = varkw is not None and _forwards(fn)
+        defaults = list(args.defaults) + [d for d in args.kw_defaults if d is not None]
+        object_default = any(not isinstance(d, ast.Constant) for d in defaults)
+        return Method(fn.name, params, varkw, forwards, Census(text, self.bound, self.shared), object_default)
+
+
+ClassNode = ast.ClassDef
+
+
+def _is_docstring(stmt: ast.AST) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
+_COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+
+
+def _span(stmt: ast.AST) -> Tuple[int, int, int, int]:
+    return (stmt.lineno, stmt.end_lineno or stmt.lineno, stmt.col_offset,  # type: ignore[attr-defined]
+            stmt.end_col_offset or 0)  # type: ignore[attr-defined]
+
+
+def _blank(source: str, ranges: List[Tuple[int, int, int, int]]) -> str:
+    """The source with docstrings and whole-line comments emptied, line numbers kept: prose
+    there (``tf.contrib was removed``) is no reference. Other strings and trailing comments stay
+    (a ``#`` inside a string would make cutting there wrong)."""
+    source = _COMMENT_LINE.sub("", source)
+    if not ranges:
+        return source
+    lines = source.splitlines(keepends=True)
+    for start, end, col, end_col in ranges:
+        # (ast's columns count UTF-8 bytes)
+        if end > len(lines) or lines[start - 1].encode("utf-8", "surrogatepass")[:col].strip() or \
+                lines[end - 1].encode("utf-8", "surrogatepass")[end_col:].strip():
+            continue  # something else shares its first or last line
+        for i in range(start - 1, end):
+            lines[i] = "\n"
+    return "".join(lines)
+
+
+def _imports_tf_keras(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.Import):
+        return any(a.name.split(".", 1)[0] == "tf_keras" for a in stmt.names)
+    return isinstance(stmt, ast.ImportFrom) and not stmt.level and (stmt.module or "").split(".", 1)[0] == "tf_keras"
+
+
+def _forwards(fn: ast.AST) -> bool:
+    """``super(...).__init__(..., **x)`` somewhere in the method."""
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__" \
+                and isinstance(sub.func.value, ast.Call) and isinstance(sub.func.value.func, ast.Name) \
+                and sub.func.value.func.id == "super" and any(k.arg is None for k in sub.keywords):
+            return True
+    return False
+
+
+def _dotted(node: ast.expr) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def stacks_of(facts: Facts, run_target: str) -> FrozenSet[str]:
+    """The stacks a gate must consider: the file's own stack is decided on LibCST's tree
+    (analysis/stack.py), so a file that could switch to tf-keras is asked about both."""
+    if run_target == "tf-keras" or facts.maybe_tf_keras == "tf-keras":
+        return frozenset({"tf-keras"})
+    if facts.maybe_tf_keras == "both":
+        return frozenset({"keras3", "tf-keras"})
+    return frozenset({"keras3"})
