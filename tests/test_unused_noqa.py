@@ -203,3 +203,23 @@ def test_notebook_cells(project):
 def test_flake8_never_reports_it(project):
     r = run("flake8", "--select", "KL,KL002", "--isolated", "m.py", cwd=project)
     assert "KL002" not in r.stdout.decode() and r.returncode == 0, r.stdout + r.stderr
+
+
+def test_comment_positions_match_libcsts_public_path(monkeypatch):
+    """positions.comments_where (one codegen pass) against its fallback (LibCST's PositionProvider)."""
+    import libcst as cst
+
+    from keras_lint import positions
+
+    src = ("import keras  # noqa: KL401\r\n# noqa: KL9 alone\r\nx = (1,  # noqa: E501\r\n"
+           "     'é')  # no-qa\r\nclass A:\r\n    y = 1  # NOQA: KL4\r\n")
+    module = cst.parse_module(src)
+    keep = lambda text: "noqa" in text.lower()  # noqa: E731
+    fast, code = positions.comments_where(module, keep)
+    monkeypatch.setattr(positions, "PositionProvidingCodegenState", None)
+    slow, slow_code = positions.comments_where(module, keep)
+    as_set = lambda found: {(type(h).__name__, c.value, line, col) for h, c, line, col in found}  # noqa: E731
+    assert code == slow_code == src
+    assert as_set(fast) == as_set(slow) == {
+        ("TrailingWhitespace", "# noqa: KL401", 1, 14), ("EmptyLine", "# noqa: KL9 alone", 2, 0),
+        ("TrailingWhitespace", "# noqa: E501", 3, 9), ("TrailingWhitespace", "# NOQA: KL4", 6, 11)}

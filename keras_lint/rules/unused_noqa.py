@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 import libcst as cst
 
 from ..catalog import RULES
-from ..positions import _subtrees, node_positions
+from ..positions import comments_where
 from ..rule import SAFE, Fix, Invalid, Rule
 from ..unlintable import CODE as UNLINTABLE
 
@@ -30,13 +30,6 @@ _CODE_RE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 _CANDIDATE = re.compile(r"#[^\r\n]*noqa[^\r\n]*KL", re.IGNORECASE)
 
 _Holder = Union[cst.TrailingWhitespace, cst.EmptyLine]
-
-
-def _comments(module: cst.Module) -> List[_Holder]:
-    """Every node that holds a comment mentioning noqa (comments hang only off these two), found
-    among all the module's nodes: the engine's walk skips whitespace and comments."""
-    return [n for n in _subtrees([module]) if isinstance(n, (cst.TrailingWhitespace, cst.EmptyLine))
-            and n.comment is not None and "noqa" in n.comment.value.lower()]
 
 
 @dataclass
@@ -186,25 +179,19 @@ class UnusedNoqa(Rule):
     def check_noqa(self, use: "NoqaUse") -> None:
         if not _CANDIDATE.search(use.text):
             return
-        holders = _comments(self.ctx.module)
-        if not holders:
-            return
         from ..engine import NOQA_RE, source_lines
 
-        positions, code = node_positions(self.ctx.module, [h.comment for h in holders])  # type: ignore[misc]
-        lines = source_lines(code)
-        for holder in holders:
-            comment = holder.comment
-            assert comment is not None
-            pos = positions[comment].start
+        found, code = comments_where(self.ctx.module, lambda text: "noqa" in text.lower())
+        lines = source_lines(code) if found else []
+        for holder, comment, line, column in found:
             match = NOQA_RE.search(comment.value)
             if match is None or not match.group("codes"):
                 continue  # no noqa, or a bare one
-            line_match = NOQA_RE.search(lines[pos.line - 1]) if pos.line <= len(lines) else None
-            if line_match is None or line_match.start() != pos.column + match.start():
+            line_match = NOQA_RE.search(lines[line - 1]) if line <= len(lines) else None
+            if line_match is None or line_match.start() != column + match.start():
                 continue  # the engine reads another noqa on this line (one in a string)
             codes = _CODE_RE.findall(match.group("codes"))
-            verdict = _judge(codes, use.hidden.get(pos.line, ()), use.enabled)
+            verdict = _judge(codes, use.hidden.get(line, ()), use.enabled)
             if verdict is None or not verdict.removed:
                 continue
             self.report(comment, self.message.format(details=_details(verdict)),
