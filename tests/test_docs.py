@@ -86,3 +86,11 @@ def test_no_rule_docs_or_message_cite_internal_notes():
         for where, text in (("docs", rule.docs()), ("message", rule.message)):
             found = _INTERNAL.search(text)
             assert found is None, f"{code} {where} cites internal notes: {found.group(0)!r}"
+
+
+def test_fixtures_cite_no_internal_notes():
+    """The fixtures are the rule docs' runnable reference, and `verify` prints their reasons."""
+    for path in sorted((docs.REPO / "fixtures").rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".toml", ".ipynb", ".md"):
+            found = _INTERNAL.search(path.read_text(encoding="utf-8"))
+            assert found is None, f"{path.relative_to(docs.REPO)} cites internal notes: {found.group(0)!r}"
