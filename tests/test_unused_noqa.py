@@ -223,3 +223,13 @@ def test_comment_positions_match_libcsts_public_path(monkeypatch):
     assert as_set(fast) == as_set(slow) == {
         ("TrailingWhitespace", "# noqa: KL401", 1, 14), ("EmptyLine", "# noqa: KL9 alone", 2, 0),
         ("TrailingWhitespace", "# noqa: E501", 3, 9), ("TrailingWhitespace", "# NOQA: KL4", 6, 11)}
+
+
+def test_cli_per_file_ignores_turn_codes_off(project):
+    """A rule ignored for the file does not run there: its codes in noqa are left alone."""
+    (project / "pyproject.toml").write_text('[tool.keras-lint]\nextend-select = ["KL002"]\n'
+                                            '[tool.keras-lint.per-file-ignores]\n"m.py" = ["KL402"]\n')
+    r = keras_lint("check", "m.py", "--output-format", "json", cwd=project)
+    assert _findings(r) == [(3, "KL002", "Unused `noqa` directive (unknown: `KL999`)")]
+    r = keras_lint("check", "m.py", "--per-file-ignores", "m.py:KL0", "--output-format", "json", cwd=project)
+    assert r.returncode == 0 and _findings(r) == []  # KL002 itself ignored for the file
