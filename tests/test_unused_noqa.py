@@ -57,9 +57,14 @@ def test_unused_and_unknown_in_one_message():
 
 def test_codes_of_rules_that_are_off_are_not_unused():
     # KL102 and KL502 are opt-in, not selected here; KL401 is ignored in this run
-    src = "import keras  # noqa: KL102\nimport keras  # noqa: KL5\nimport keras  # noqa: KL401\n"
+    src = ("import keras  # noqa: KL102\nimport keras  # noqa: KL5\nimport keras  # noqa: KL401\n"
+           "import keras  # noqa: KL3\n")
     settings = Settings(enabled_rules(extend_select=["KL002"], ignore=["KL401"]))
-    assert _kl002(src, settings) == [(2, "Unused `noqa` directive (unused: `KL5`)")]  # KL501 is on
+    # KL5 covers KL502, which is off: quiet; every KL3 rule is on: unused
+    assert _kl002(src, settings) == [(4, "Unused `noqa` directive (unused: `KL3`)")]
+    assert _kl002(src, _settings("KL502")) == [(2, "Unused `noqa` directive (unused: `KL5`)"),
+                                               (3, "Unused `noqa` directive (unused: `KL401`)"),
+                                               (4, "Unused `noqa` directive (unused: `KL3`)")]
     # a file-level exemption turns the rules off for the file
     assert _kl002("# keras-lint: noqa: KL4\nimport keras  # noqa: KL401\n") == []
     # the same code, the rule on: reported

@@ -51,13 +51,14 @@ def _judge(codes: Sequence[str], hidden: Sequence[str], enabled: Sequence[str]) 
         return None
     verdict = _Verdict([], [])
     for c in ours:
-        if not any(k.startswith(c) for k in _KNOWN):
+        covered = [k for k in _KNOWN if k.startswith(c)]
+        if not covered:
             verdict.unknown.append(c)
         elif any(h.startswith(c) for h in hidden):
             continue  # it hid a finding
-        elif any(k.startswith(c) for k in enabled) or UNLINTABLE.startswith(c):
-            verdict.unused.append(c)  # its rules ran (KL001 is always on and never hidden)
-        # else: only rules that are off in this run: they could not have fired
+        elif all(k in enabled or k == UNLINTABLE for k in covered):
+            verdict.unused.append(c)  # all its rules ran (KL001 is always on and never hidden)
+        # else: it covers a rule that is off in this run, which could not have fired
     return verdict
 
 
@@ -102,7 +103,8 @@ class UnusedNoqa(Rule):
     Left alone: a bare `# noqa` (it may serve flake8 or ruff), codes that are not keras-lint's
     (`E501`, `F401`, `RUF100`, and lower-case `kl401`, which keras-lint's noqa does not match),
     codes of rules that are off in this run (not selected, ignored for the file, or exempted by
-    a `# keras-lint: noqa: ...` line): they could not have fired. ruff's RUF100 reports such
+    a `# keras-lint: noqa: ...` line): they could not have fired; so is a prefix that covers
+    any such rule (`KL4` while the opt-in KL410 is off). ruff's RUF100 reports such
     codes as "non-enabled"; keras-lint does not, because its configuration can differ per
     directory and opt-in rules are often run on their own. A line whose noqa covers KL002
     itself (`# noqa: KL002`, `KL0`) is not checked. The same text inside a string is not a
@@ -154,7 +156,7 @@ class UnusedNoqa(Rule):
         "import keras  # noqa\n",
         "import keras  # NOQA\n",
         "import keras  # noqa: KL401\n",  # KL401 is not on in this run: it could not have fired
-        "import keras  # noqa: KL4\n",
+        "import keras  # noqa: KL4\n",  # KL410 (opt-in) is off: the prefix may be meant for it
         "import keras  # noqa: kl999\n",  # lower case: not a keras-lint code for the engine
         "import keras  # noqa: KL999, KL002\n",  # the line opts out of KL002
         "import keras  # noqa: KL0\n",
