@@ -18,6 +18,7 @@ class Entry(NamedTuple):
 
 
 RULES: Dict[str, Entry] = {
+    'KL002': Entry('unused-noqa', False, (), 'safe'),
     'KL101': Entry('raw-op-on-symbolic-tensor', True, (), 'unsafe'),
     'KL102': Entry('slice-into-layer', False, (), None),
     'KL201': Entry('model-level-add-loss', True, (), None),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type, Union
 
 import libcst as cst
 
@@ -130,17 +130,30 @@ def source_lines(code: str) -> List[str]:
     return _LINE_BREAK.split(code)
 
 
-def _locate(module: cst.Module, ctx: FileContext, path: str, noqa: bool = True) -> List[Tuple[Report, Diagnostic]]:
-    if not ctx.reports:
+@dataclass
+class NoqaUse:
+    """What a rule about the noqa comments themselves (``Rule.after_noqa``: KL002) is given once
+    the other rules' findings are known and noqa filtering ran."""
+
+    text: str  # the file's text (bytes read as latin-1: enough to look for ASCII comments)
+    hidden: Dict[int, Set[str]]  # line -> the codes of the findings its noqa hid
+    enabled: Tuple[str, ...]  # the codes of the rules on for this file (file exemptions applied)
+
+
+def _locate(module: cst.Module, reports: Sequence[Report], path: str, noqa: bool = True,
+            hidden: Optional[Dict[int, Set[str]]] = None) -> List[Tuple[Report, Diagnostic]]:
+    """Positions for ``reports``, noqa applied; ``hidden`` collects, per line, the codes of the
+    findings a noqa suppressed."""
+    if not reports:
         return []
     with profiling.phase("positions"):
-        nodes = [rep.node for rep in ctx.reports]
-        nodes.extend(rep.related[0] for rep in ctx.reports if rep.related is not None and rep.related[0] is not None)
+        nodes = [rep.node for rep in reports]
+        nodes.extend(rep.related[0] for rep in reports if rep.related is not None and rep.related[0] is not None)
         positions, code = node_positions(module, nodes)
         lines = source_lines(code) if noqa else []
     located = []
     seen = set()
-    for rep in ctx.reports:
+    for rep in reports:
         pos = positions[rep.node]
         key = (rep.code, pos.start.line, pos.start.column, rep.message)
         if key in seen:
@@ -148,6 +161,8 @@ def _locate(module: cst.Module, ctx: FileContext, path: str, noqa: bool = True) 
         seen.add(key)
         text = lines[pos.start.line - 1] if pos.start.line <= len(lines) else ""
         if noqa and suppressed(rep.code, text):
+            if hidden is not None:
+                hidden.setdefault(pos.start.line, set()).add(rep.code)
             continue
         diag = Diagnostic(path, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
                           rep.code, rep.message, rep.fix.safety if rep.fix else None, related=_related(rep, positions, path))
@@ -165,14 +180,19 @@ def _related(rep: Report, positions, path: str) -> Optional[Tuple[str, int, str]
     return (where or path, line or 1, message)
 
 
+def rules_on(source: Union[bytes, str], settings: Settings) -> List[Type[Rule]]:
+    """The enabled rules this file does not exempt itself from (a rule whose text triggers or
+    gate hold it back is still on: it could not have reported anything here)."""
+    exempt = file_exemption(source)
+    return [r for r in settings.rules if not (exempt is not None and r.code.startswith(exempt))]
+
+
 def rules_for(source: Union[bytes, str], path: str, settings: Settings) -> List[Type[Rule]]:
     """The rules worth running on this file: enabled, triggered by its text, not exempted by a
     file-level comment, and (``settings.gates``) whose gate passes on the file's ``ast`` census."""
-    exempt = file_exemption(source)
     via = _via_project(source, path, settings)
     text = prefilter_text(source)  # a UTF-16 file is searched decoded (and then fails to parse)
-    rules = [r for r in settings.rules
-             if _wanted(r, text, via) and not (exempt is not None and r.code.startswith(exempt))]
+    rules = [r for r in rules_on(source, settings) if _wanted(r, text, via)]
     if rules and settings.gates:
         with profiling.phase("gates"):
             rules = gated(rules, source, path, settings)
@@ -204,7 +224,21 @@ def lint_module(module: cst.Module, source: Union[bytes, str], path: str, settin
     if not rules:
         return []
     ctx = run_rules(module, path, rules, settings.target, settings.project)
-    return _locate(module, ctx, path, settings.noqa)
+    # Rules about the noqa comments decide last, knowing what noqa hid. Not under flake8
+    # (settings.noqa False): flake8 applies noqa itself, after the plugin.
+    after = [r for r in rules if r.after_noqa] if settings.noqa else []
+    if not after:
+        return _locate(module, ctx.reports, path, settings.noqa)
+    hidden: Dict[int, Set[str]] = {}
+    located = _locate(module, ctx.reports, path, settings.noqa, hidden)
+    text = source.decode("latin-1") if isinstance(source, bytes) else source
+    use = NoqaUse(text, hidden, tuple(r.code for r in rules_on(source, settings)))
+    start = len(ctx.reports)
+    for rule in after:
+        rule(ctx).check_noqa(use)
+    located += _locate(module, ctx.reports[start:], path, settings.noqa)
+    located.sort(key=lambda rd: rd[1].sort_key())
+    return located
 
 
 # A file-level exemption, on a line of its own: "# keras-lint: noqa" (every rule) or

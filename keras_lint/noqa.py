@@ -1,6 +1,7 @@
 """``keras-lint --add-noqa``: append ``# noqa: CODE`` to every line that has a finding.
 
-Idempotent (a suppressed finding is not reported again, so a second run adds nothing). A code is
+Idempotent (a suppressed finding is not reported again, so a second run adds nothing). KL002's
+findings (unused noqa codes) get none: hiding a stale code would defeat the rule. A code is
 added to an existing ``# noqa: ...`` list rather than a second comment. A line whose end is not
 code (it ends inside a multi-line string, or continues with a backslash) cannot carry a comment:
 it is left alone and named on stderr. Files are rewritten atomically, bytes outside the added
@@ -17,6 +18,7 @@ from typing import Dict, List, Sequence, Set, Tuple
 
 from .engine import NOQA_RE, lint_source
 from .files import WriteError, read, write_atomically
+from .rules.unused_noqa import CODE as UNUSED_NOQA
 
 LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -82,6 +84,8 @@ def add_noqa(jobs: Sequence) -> int:
         text = source.decode(encoding)
         wanted: Dict[int, List[str]] = {}
         for d in result.diagnostics:
+            if d.code == UNUSED_NOQA:
+                continue
             wanted.setdefault(d.line, []).append(d.code)
         new_text, added, refused = add_to_source(text, wanted)
         for line in refused:

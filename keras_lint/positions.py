@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from contextlib import nullcontext
-from typing import Dict, Iterable, Mapping, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -106,3 +106,45 @@ def node_positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> Tuple[Ma
         except (AttributeError, TypeError):  # pragma: no cover - LibCST internals changed
             pass
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider), module.code
+
+
+# (the node holding the comment: TrailingWhitespace or EmptyLine; the Comment; line; column)
+CommentAt = Tuple[cst.CSTNode, cst.Comment, int, int]
+
+
+def comments_where(module: cst.Module, keep: Callable[[str], bool]) -> Tuple[List[CommentAt], str]:
+    """Every comment whose text ``keep`` accepts, where it starts, and the module's code: one code
+    generation pass (the rules' walk never visits comments, and a tree walk plus a positions pass
+    cost twice as much)."""
+    if PositionProvidingCodegenState is not None:
+        try:
+            found: List[CommentAt] = []
+            state = _CommentState(found, keep, default_indent=module.default_indent,
+                                  default_newline=module.default_newline, provider=_Provider(set()))
+            module._codegen(state)
+            return found, "".join(state.tokens)
+        except (AttributeError, TypeError):  # pragma: no cover - LibCST internals changed
+            pass
+    holders = [n for n in _subtrees([module]) if isinstance(n, (cst.TrailingWhitespace, cst.EmptyLine))
+               and n.comment is not None and keep(n.comment.value)]
+    positions, code = node_positions(module, [h.comment for h in holders])
+    return [(h, h.comment, positions[h.comment].start.line, positions[h.comment].start.column)
+            for h in holders], code
+
+
+if PositionProvidingCodegenState is not None:
+
+    class _CommentState(_State):
+        __slots__ = ("found", "keep", "holder")
+
+        def __init__(self, found: List[CommentAt], keep: Callable[[str], bool], **kw) -> None:
+            super().__init__(**kw)
+            self.found, self.keep, self.holder = found, keep, None
+
+        def before_codegen(self, node: cst.CSTNode) -> None:
+            if isinstance(node, (cst.TrailingWhitespace, cst.EmptyLine)):
+                comment = node.comment
+                self.holder = node if comment is not None and self.keep(comment.value) else None
+            elif self.holder is not None and node is self.holder.comment:
+                self.found.append((self.holder, node, self.line, self.column))
+                self.holder = None

@@ -104,6 +104,10 @@ class Rule:
     triggers: ClassVar[Tuple[str, ...]] = ("keras", "tensorflow")
     VALID: ClassVar[Sequence[Example]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+    #: A rule about the ``# noqa`` comments themselves (KL002): besides its visit methods, the
+    #: engine calls ``check_noqa(use)`` once the other rules' findings are known and noqa
+    #: filtering ran (``engine.NoqaUse``). Never called under flake8, which applies noqa itself.
+    after_noqa: ClassVar[bool] = False
 
     def __init__(self, ctx: "FileContext") -> None:
         self.ctx = ctx
@@ -119,6 +123,9 @@ class Rule:
     def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None,
                related=None) -> None:
         self.ctx.reports.append(Report(self.code, node, message or self.message, fix, related))
+
+    def check_noqa(self, use) -> None:
+        """See ``after_noqa``."""
 
     # -- docs -------------------------------------------------------------------------------
     @classmethod

@@ -1,5 +1,6 @@
 """Rule documentation: the generated pages and catalog are in sync, and `keras-lint rule` forms."""
 import json
+import re
 
 import pytest
 
@@ -67,3 +68,29 @@ def test_references_are_sources_users_can_open():
         assert f"fixtures/{code}/" in refs, code
         for internal in ("seed", "catalog.md"):
             assert internal not in refs.lower(), (code, internal)
+
+
+# The project's internal notes ("seed 001 §16", "seeds 000, 001", "the seed's guard",
+# shared/seeds/, catalog.md): users cannot open them. "the same seed" (random numbers) is fine.
+_INTERNAL = re.compile(r"\bseeds?\b(?:\s+\d{3}|'s|/)|shared/seeds|catalog\.md|internal notes", re.IGNORECASE)
+
+
+def test_internal_pattern_catches_what_it_must():
+    assert _INTERNAL.search("fails (seed 001 §16).") and _INTERNAL.search("(seeds 000, 001 and 003)")
+    assert _INTERNAL.search("The seed's own guard") and _INTERNAL.search("see shared/seeds/002.md")
+    assert not _INTERNAL.search("other numbers for the same seed") and not _INTERNAL.search("tf.random.set_seed(1)")
+
+
+def test_no_rule_docs_or_message_cite_internal_notes():
+    for code, rule in all_rules().items():
+        for where, text in (("docs", rule.docs()), ("message", rule.message)):
+            found = _INTERNAL.search(text)
+            assert found is None, f"{code} {where} cites internal notes: {found.group(0)!r}"
+
+
+def test_fixtures_cite_no_internal_notes():
+    """The fixtures are the rule docs' runnable reference, and `verify` prints their reasons."""
+    for path in sorted((docs.REPO / "fixtures").rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".toml", ".ipynb", ".md"):
+            found = _INTERNAL.search(path.read_text(encoding="utf-8"))
+            assert found is None, f"{path.relative_to(docs.REPO)} cites internal notes: {found.group(0)!r}"

@@ -219,8 +219,9 @@ class LayerWithoutGetConfig(Rule):
     must override get_config()` (on Keras 3 also for such a default nobody passed). A layer
     deriving from `Dense` with an extra `scale` argument gets `Dense.get_config()`, without
     `scale`: a required `scale` makes reloading fail with `TypeError: ... missing 1 required
-    positional argument`, an optional one silently comes back as its default. Seed 002 §2 uses
-    "can `clone_model` copy it?" as the test of a well-written layer.
+    positional argument`, an optional one silently comes back as its default.
+    `keras.models.clone_model` is a quick test of a layer's config: it rebuilds every layer from
+    `get_config()` (fixtures/KL301/ does exactly that).
 
     Classes deriving from `keras.Model` are not reported: subclassed models are usually saved with
     `save_weights`, and their constructor arguments are typically sub-layers a generated config
@@ -811,7 +812,7 @@ class GetOutputShapeFor(Rule):
     Finds a `get_output_shape_for` method on a class deriving from a Keras layer or model.
 
     ## Why is this bad?
-    `get_output_shape_for` is the Keras 1 name (seed 001, "custom layer"). Keras 2 renamed it
+    `get_output_shape_for` is the Keras 1 name. Keras 2 renamed it
     `compute_output_shape`, and neither Keras 2, tf-keras nor Keras 3 ever calls the old name: the
     shape you declare is silently ignored (measured: a layer declaring `(None, 999)` builds as
     `(None, 3)`). On Keras 3 a wrapper that asks for the shape, such as `TimeDistributed`, fails

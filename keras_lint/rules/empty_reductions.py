@@ -380,11 +380,11 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
 
     ## Why is this bad?
     ArgMax has no answer for an empty axis: `InvalidArgumentError: Reduction axis 0 is empty in
-    shape [0,5]` (seed 001 §17: an image without ground-truth boxes). Measured on TF 2.21 (CPU):
+    shape [0,5]` (in object detection: an image without ground-truth boxes). Measured on TF 2.21 (CPU):
     eager and `tf.function` raise; under `jit_compile=True` a tensor whose empty axis is known
     when XLA compiles (e.g. `tf.zeros((0, 5))` fed in) raises the same error, while one made
     empty at run time by `tf.boolean_mask`/`tf.where` silently yields index 0, a row that does
-    not exist. The seed's own guard, `tf.cond(tf.shape(iou)[0] > 0, lambda: tf.argmax(iou, 0),
+    not exist. The usual guard, `tf.cond(tf.shape(iou)[0] > 0, lambda: tf.argmax(iou, 0),
     ...)`, works eagerly and in `tf.function` but is not XLA-safe: XLA compiles both branches,
     and with a statically empty input it still raises. Padding one row works everywhere.
 
@@ -430,7 +430,7 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
         "import tensorflow as tf\ndef f(labels):\n    pos = tf.where(labels > 0)[:, 0]\n    return tf.argmax(labels, axis=0)\n",
         # reducing the static axis of a dynamic tensor
         "import tensorflow as tf\ndef f(ious, m):\n    sel = tf.boolean_mask(ious, m)\n    return tf.argmax(sel, axis=1)\n",
-        # the seed's tf.cond guard
+        # the usual tf.cond guard
         "import tensorflow as tf\ndef f(gt, anchors):\n    gt = tf.boolean_mask(gt, gt[:, 2] > 0)\n"
         "    iou = compute_iou(gt, anchors)\n"
         "    return tf.cond(tf.greater(tf.shape(iou)[0], 0), lambda: tf.argmax(iou, axis=0),\n"
@@ -449,7 +449,7 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
         "import tensorflow as tf\nfrom utils import argmax\nix = tf.where(m)\ny = argmax(ix, 0)\n",
     ]
     INVALID = [
-        # seed 001 §17: IoU of the trimmed ground truth against anchors, argmax over the GT axis
+        # object detection: IoU of the trimmed ground truth against anchors, argmax over the GT axis
         Invalid("import tensorflow as tf\ndef match(gt_boxes, anchors):\n"
                 "    gt_boxes = tf.boolean_mask(gt_boxes, tf.reduce_any(gt_boxes > 0, axis=1))\n"
                 "    iou = compute_iou(gt_boxes, anchors)\n"
@@ -475,7 +475,7 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
         qn = self.ctx.qualname(node.func)
         if qn not in ARGMAX_FUNCS or not node.args:
             return
-        for anc in self.ctx.stack:  # inside tf.cond(...) / K.switch(...): the seed's guard
+        for anc in self.ctx.stack:  # inside tf.cond(...) / K.switch(...): the usual guard
             if isinstance(anc, cst.Call) and self.ctx.qualname(anc.func) in _GUARD_CALLS:
                 return
         operand = _arg(node, 0, "input", "x")
@@ -537,7 +537,7 @@ class ShapeIntFloatMix(DeferredScopes, Rule):
     `tf.minimum(tf.shape(x)[0], 10 * 0.5)` raises `TypeError: Cannot convert 5.0 to EagerTensor
     of dtype int32`, and against a float tensor `InvalidArgumentError: cannot compute Minimum as
     input #1(zero-based) was expected to be a int32 tensor but is a float tensor` (eager and in
-    `tf.function`). Seed 001 "common errors" 2:
+    `tf.function`). A typical case, from anchor sampling in detection code:
     `tf.minimum(tf.shape(positive_indices)[0], train_anchors_num * positive_ratios)`.
 
     ## Example

@@ -27,7 +27,8 @@ class ObtainInputShape(Rule):
 
     ## Why is this bad?
     Keras 2.2.2 moved the helper out of `keras.applications.imagenet_utils`, so the import fails
-    with `ImportError: cannot import name '_obtain_input_shape'` (seed 000). The old advice,
+    with `ImportError: cannot import name '_obtain_input_shape'` (keras-team/keras-applications#72,
+    where the maintainers call it internal). The old advice,
     `from keras_applications.imagenet_utils import _obtain_input_shape`, points at a package
     that is no longer maintained and does not install next to Keras 3. The helper is private: it
     lives on today as `obtain_input_shape` in each stack's private `src` tree, with the same
@@ -149,7 +150,7 @@ class MovedImport(Rule):
 
     ## Why is this bad?
     These modules exist in neither Keras 3 nor tf-keras 2.21, so the import fails with
-    `ModuleNotFoundError` before your model is even built (seeds 000, 001, 003). When they left,
+    `ModuleNotFoundError` before your model is even built. When they left,
     checked in the downloaded wheels: `keras.engine.topology` is in keras 2.4.3 and not in 2.6.0;
     `keras.backend.tensorflow_backend` and `keras.legacy` are in 2.4.0 and not in 2.4.3;
     `keras.engine`, `keras.layers.core`, `keras.utils.np_utils` and `keras.utils.generic_utils`

@@ -140,7 +140,7 @@ class RawOpOnSymbolicTensor(Rule):
     with `ValueError: A KerasTensor cannot be used as input to a TensorFlow function`, and Keras 3
     has no `keras.backend.mean` & co. at all (`AttributeError`). Old Keras (≤ 2.3) built the
     graph but then failed with `AttributeError: 'NoneType' object has no attribute
-    '_inbound_nodes'` (seed 001 §16).
+    '_inbound_nodes'` (keras-team/keras#11302: a `tf.add` of two layer outputs).
 
     ## Example
     ```python
@@ -360,8 +360,9 @@ class SliceIntoLayer(Rule):
 
     ## Why is this bad?
     On Keras ≤ 2.3 a slice is a raw TensorFlow op without Keras history, and building the model
-    fails with `AttributeError: 'NoneType' object has no attribute '_inbound_nodes'` (seed 001
-    §16, Mask R-CNN's `ClipBoxes()([anchors, input_image_meta[:, 7:11]])`).
+    fails with `AttributeError: 'NoneType' object has no attribute '_inbound_nodes'`
+    (keras-team/keras#10491, where a slice was the cause; Mask R-CNN's
+    `ClipBoxes()([anchors, input_image_meta[:, 7:11]])` is the classic case).
 
     ## Example
     ```python

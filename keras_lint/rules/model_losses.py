@@ -111,9 +111,8 @@ class ModelLevelAddLoss(_ReceiverRule):
 
     ## Why is this bad?
     A loss attached to a built model from outside is not part of any layer's computation. Keras 3
-    does not support it at all (`Functional.add_loss` raises `NotImplementedError`), and seed 002
-    reports that model-level `add_loss` breaks TPU training even where tf-keras accepts it on
-    CPU. On a sub-layer, Keras 3 throws a tensor loss away without a word, so the regularization
+    does not support it at all (`Functional.add_loss` raises `NotImplementedError`); tf-keras
+    accepts it on CPU, but the loss then lives outside every layer. On a sub-layer, Keras 3 throws a tensor loss away without a word, so the regularization
     you think you train with is not there.
 
     ## Example
@@ -261,8 +260,7 @@ class ModelLevelMetrics(_ReceiverRule):
     (`AttributeError: 'Functional' object has no attribute 'metrics_tensors'`);
     `metrics_names` is recomputed on every read, so appending to it does nothing; `_losses` and
     `_per_input_losses` are private, and Mask R-CNN's "clear previously set losses" no longer
-    works: writing them raises nothing and `model.losses` stays the same on both stacks. Seed
-    002 adds that `add_metric` at the end of the model breaks TPU training.
+    works: writing them raises nothing and `model.losses` stays the same on both stacks.
 
     On Keras 3 `self.add_metric(...)` inside a layer's or model's own methods, `call` included,
     raises too (measured on Keras 3.15.1: `NotImplementedError` when the functional model is

@@ -35,9 +35,8 @@ class MultiGpuModel(Rule):
     TF 2.21). Checked in the wheels: Keras 2.4.0's `keras.utils.multi_gpu_utils` only re-exports
     `tensorflow.keras.utils.multi_gpu_model`, and the public `tf.keras.utils` API of the keras
     2.6.0 wheel (TF 2.6) no longer lists it (its private module still defines it).
-    Seed 002 found it unreliable even when it existed; `tf.distribute.MirroredStrategy` replaced
-    it, and with it the model itself is the multi-GPU model (no separate wrapper to save or
-    reload, seed 003's workaround).
+    `tf.distribute.MirroredStrategy` replaced it, and with it the model itself is the multi-GPU
+    model: there is no separate wrapper model to save or reload.
 
     ## Example
     ```python

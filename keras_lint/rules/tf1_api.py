@@ -34,8 +34,9 @@ class TF1Api(Rule):
 
     ## Why is this bad?
     On TF 2 these names raise `AttributeError: module 'tensorflow' has no attribute 'Session'`
-    (seeds 000, 001 and 003 are full of them). TF 2 runs eagerly: sessions, placeholders and graph
-    collections are no longer needed.
+    (TensorFlow's migration guide, https://www.tensorflow.org/guide/migrate, maps each to its
+    TF 2 form). TF 2 runs eagerly: sessions, placeholders and graph collections are no longer
+    needed.
 
     ## Example
     ```python

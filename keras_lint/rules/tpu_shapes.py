@@ -56,8 +56,8 @@ class WhereWithoutBranches(Rule):
     ## Why is this bad?
     Without `x` and `y`, `tf.where` returns the coordinates of the true elements: a tensor of
     shape `(num_true, rank)` whose length depends on the data. TPUs compile static shapes only,
-    so such a graph does not compile there (seed 002 §4: "when using tf.where, x and y must not
-    be None, otherwise the length of the result is not fixed"). On CPU and GPU it runs, XLA
+    so such a graph does not compile there: the length of the result is not fixed. On CPU and
+    GPU it runs, XLA
     included: measured on TF 2.21, `tf.function(jit_compile=True)` compiles and runs it on CPU
     (a bounded dynamic shape), and the result's static shape inside `tf.function` is `(None, 1)`
     where the three-argument form keeps the input's fully static shape. So this is a TPU
@@ -182,9 +182,8 @@ class DataDependentShape(Rule):
     to train on TPUs.
 
     ## Why is this bad?
-    TPUs compile static shapes only. Seed 002 §4: when training on TPU, avoid every dynamic
-    (variable-length) construct; "almost every TensorFlow function with 'dynamic' in its name
-    cannot be used". On CPU and GPU these ops run, XLA included (bounded dynamic shapes):
+    TPUs compile static shapes only, and these ops return a result whose length depends on the
+    data. On CPU and GPU these ops run, XLA included (bounded dynamic shapes):
     measured on TF 2.21, the static shape of `tf.boolean_mask(x, m)` inside `tf.function` is
     `(None,)` where the masked form keeps `(8,)`. The TPU failure itself is not reproducible here.
     Host-side input code is skipped by its path, as for KL501.
@@ -269,8 +268,7 @@ class WhereBranchMismatch(DeferredScopes, Rule):
     literal against an int tensor), `InvalidArgumentError: cannot compute SelectV2 as input #2
     (zero-based) was expected to be a int32 tensor but is a float tensor` (int against float
     tensor), and for v1 `InvalidArgumentError: Inputs to operation Select of type Select must
-    have the same size and shape` (seed 001 "common errors" 1: "in tf.where, x and y must have
-    the same dimensions").
+    have the same size and shape`.
 
     ## Example
     ```python
