@@ -42,6 +42,7 @@ CORPUS = HERE / ".corpus"
 WHEELS = CORPUS / "wheels"
 SRC = CORPUS / "src"
 SCALE = CORPUS / "scale"
+PHASES = ("read", "prefilter", "gates", "parse", "rules", "positions")
 DOWNLOADS = (("keras==3.15.1", "tf-keras==2.21.0"), ("keras==2.2.4",))  # one pip call per keras version
 BIN = Path(sys.executable).parent
 
@@ -203,6 +204,26 @@ def measure(rows: Dict[str, Row], plan: List[Tuple[str, List[str], Path, int]], 
                   f"largest process, {sample[4]} MB all processes", file=sys.stderr)
 
 
+def phase_rates(cmd: Sequence[str], cwd: Path, files: int) -> Dict[str, Tuple[float, int]]:
+    """One ``--profile`` run: phase -> (seconds summed over workers, calls)."""
+    out = subprocess.run(list(cmd) + ["--profile"], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True).stderr
+    phases: Dict[str, Tuple[float, int]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("read", "prefilter", "gates", "parse", "positions", "project"):
+            try:
+                phases[parts[0]] = (float(parts[1]), int(parts[-1]) if parts[-1].isdigit() else 0)
+            except ValueError:
+                continue
+        elif line.startswith("rules (all)") and len(parts) >= 3:
+            try:
+                phases["rules"] = (float(parts[2]), 0)
+            except ValueError:
+                continue
+    return phases
+
+
 def machine() -> str:
     model = platform.processor() or "?"
     try:
@@ -233,6 +254,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--scale-base", type=int, default=4, metavar="STEP",
                     help="scaling uses every STEP-th file as 1x (default 4)")
     ap.add_argument("--skip-scaling", action="store_true")
+    ap.add_argument("--skip-large", action="store_true",
+                    help="skip the warm re-run on a 3,152-file project (the whole corpus, twice)")
     ap.add_argument("--only", metavar="SUBDIR", help="benchmark one unpacked wheel (a name under .corpus/src)")
     args = ap.parse_args(argv)
 
@@ -274,6 +297,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         measure(rows, scale_plan, args.runs)
         scale_rows = [rows[name] for name, _, _, _ in scale_plan]
 
+    large_rows: List[Row] = []
+    if not args.skip_large:
+        _, large, count = make_scaled(py_files(src), 1)[1]  # every file, copied twice
+        big = os.path.relpath(large, CORPUS)
+        subprocess.run(kl + [big], cwd=CORPUS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fill the cache
+        large_plan = [(f"keras-lint warm, {count} files", kl + [big], CORPUS, count)]
+        if ruff:
+            large_plan.append((f"ruff check --select NPY --no-cache, {count} files",
+                               ruff + ["check", "--select", "NPY", "--no-cache", "--exit-zero", big], CORPUS, count))
+        measure(rows, large_plan, args.runs)
+        large_rows = [rows[name] for name, _, _, _ in large_plan]
+
     ref = rows["flake8 -j 2, no plugin (E,F,W,C90)"]
     main_rows = [rows[name] for name, _, _, _ in plan]
     print(f"\nMachine: {machine()}; corpus: {n} files, {lines} lines; {args.runs} runs each, medians.\n")
@@ -293,12 +328,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     peak = max(max(r.rss) for r in rows.values() if r.name.startswith("keras-lint"))
     tree = max(max(r.tree) for r in rows.values() if r.name.startswith("keras-lint"))
     print(f"- keras-lint peak memory: {peak} MB largest process, {tree} MB all processes summed (target <= 250)")
+    if large_rows:
+        print("\nA 3,000-file project (warm re-run against ruff's cold run):\n")
+        print(table(large_rows, None))
+        if len(large_rows) == 2:
+            print(f"\n- warm keras-lint / ruff: {large_rows[0].wall / large_rows[1].wall:.2f} wall (target <= 2)")
     if scale_rows:
         print("\nScaling (keras-lint cold):\n")
         print(table(scale_rows, None))
         base = scale_rows[0]
         print("\n" + ", ".join(f"{r.name.split(', ')[1]}: {r.wall / base.wall:.2f}x wall, {r.cpu / base.cpu:.2f}x CPU "
                                f"for {r.files / base.files:.0f}x files" for r in scale_rows))
+        print("\nFiles per second of each phase (one --profile run each; seconds summed over workers;"
+              " a phase runs only on the files that reach it, shown as calls):\n")
+        print("| run | " + " | ".join(PHASES) + " |")
+        print("|---|" + "---:|" * len(PHASES))
+        for (name, cmd, cwd, count) in scale_plan:
+            rates = phase_rates(cmd, cwd, count)
+            cells = []
+            for phase in PHASES:
+                secs, calls = rates.get(phase, (0.0, 0))
+                cells.append(f"{count / secs:,.0f}/s ({calls or '-'})" if secs > 0 else "-")
+            print(f"| {name} | " + " | ".join(cells) + " |")
     return 0
 
 

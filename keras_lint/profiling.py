@@ -15,7 +15,7 @@ from typing import Callable, Dict, Iterator, List, Optional, TextIO, Tuple
 #: The profile being filled in this process, or None (the normal case: nothing is timed).
 ACTIVE: Optional["Profile"] = None
 
-PHASES = ("read", "cache", "prefilter", "parse", "traversal", "positions")
+PHASES = ("read", "cache", "prefilter", "gates", "parse", "project", "traversal", "positions")
 
 
 class Profile:

@@ -128,10 +128,21 @@ def test_init_facts_kwargs_forwarding_and_object_defaults():
     ("import keras\n", {"keras3"}),
     ("import tf_keras as keras\n", {"tf-keras"}),
     ("try:\n    import tf_keras as keras\nexcept ImportError:\n    import keras\n", {"keras3", "tf-keras"}),
-    ("import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\nimport tensorflow as tf\n", {"keras3", "tf-keras"}),
+    ("import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\nimport tensorflow as tf\n", {"tf-keras"}),
+    ("import os\nos.environ['TF_USE_LEGACY_KERAS'] = '0'\nimport tensorflow as tf\n", {"keras3"}),
+    # stack.py only reads module-level statements: a function's import or setting does not count
+    ("def f():\n    import tf_keras\n    os.environ['TF_USE_LEGACY_KERAS'] = '1'\n", {"keras3"}),
+    ("import keras\nif legacy: import tf_keras\n", {"keras3", "tf-keras"}),
 ])
 def test_stacks_a_gate_considers(source, stacks):
+    from keras_lint.analysis.stack import file_target
+
     assert file_facts.stacks_of(_facts(source), "keras3") == stacks
+    # the same as the rules' own stack detection whenever the census is sure of it
+    if len(stacks) == 1:
+        import libcst as cst
+
+        assert {file_target(cst.parse_module(source), "keras3")} == stacks
     assert file_facts.stacks_of(_facts(source), "tf-keras") == {"tf-keras"}
 
 

@@ -23,6 +23,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tup
 
 from ..names import TRACKED_ROOTS, canonical
 from .keras_classes import LAYER, MODEL, keras_class_kind
+from .stack import _sets_legacy_keras
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _ATTR_RE = re.compile(rf"\.[ \t]*({_WORD})")
@@ -38,12 +39,15 @@ class Census:
     """What a stretch of source mentions. ``bound``: local name -> the qualified names imports
     bind it to (every one: an import shim binds one name two ways)."""
 
-    __slots__ = ("text", "bound", "_shared", "_refs", "_canonical", "_attrs", "_keywords", "_callees")
+    __slots__ = ("text", "bound", "_shared", "_refs", "_canonical", "_attrs", "_keywords", "_callees", "defaults")
 
     def __init__(self, text: str, bound: Dict[str, List[str]], shared: Optional[dict] = None) -> None:
         self.text = text
         self.bound = bound
         self._shared = shared if shared is not None else {}  # the file's censuses share one pattern
+        #: word -> how many of the keyword matches in ``text`` are parameter defaults of a ``def``
+        #: (``def f(x, constants=None)``), not keyword arguments of a call
+        self.defaults: Dict[str, int] = {}
         self._refs: Optional[Set[str]] = None
         self._canonical: Optional[Set[str]] = None
         self._attrs: Optional[Set[str]] = None
@@ -97,9 +101,12 @@ class Census:
 
     @property
     def keywords(self) -> Set[str]:
-        """Keyword argument names (and, harmlessly, parameter defaults)."""
+        """Keyword argument names of calls (and, harmlessly, of lambdas' defaults)."""
         if self._keywords is None:
-            self._keywords = set(_KEYWORD_RE.findall(self.text))
+            counts: Dict[str, int] = {}
+            for word in _KEYWORD_RE.findall(self.text):
+                counts[word] = counts.get(word, 0) + 1
+            self._keywords = {w for w, n in counts.items() if n > self.defaults.get(w, 0)}
         return self._keywords
 
     @property
@@ -160,10 +167,9 @@ class Facts:
         self.project_defs = bool(project_defs)
         #: the local names such imports bind
         self.project_names: Set[str] = set(project_defs)
-        #: the stacks the file may be judged against, besides the run's target: "tf-keras" when it
-        #: surely is (a module-level import of tf_keras), "both" when it may be (such an import in
-        #: an if/try block, TF_USE_LEGACY_KERAS in its text), else None. analysis/stack.py decides
-        #: on LibCST's tree; this is its over-approximation.
+        #: "tf-keras" when the file is judged against tf-keras whatever the run's target (it
+        #: imports tf_keras or sets TF_USE_LEGACY_KERAS at module level: analysis/stack.py's rule,
+        #: read here on the ast), "both" when it may be, else None
         self.maybe_tf_keras = maybe_tf_keras
 
     def subclasses(self, kinds: Iterable[str] = (LAYER, MODEL)) -> List[ClassInfo]:
@@ -221,6 +227,7 @@ class _Taker:
 
     def module(self, tree: ast.Module) -> Facts:
         classes: List[ClassNode] = []
+        functions: List[ast.AST] = []
         docstrings: List[Tuple[int, int, int, int]] = []
         # statements only (imports may sit in any block, classes in any scope)
         todo: List[ast.AST] = list(reversed(tree.body))
@@ -245,6 +252,8 @@ class _Taker:
                 continue
             if isinstance(stmt, ast.ClassDef):
                 classes.append(stmt)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.append(stmt)
             for name in ("body", "orelse", "finalbody", "handlers", "cases"):
                 block = getattr(stmt, name, None)
                 if block:
@@ -255,17 +264,74 @@ class _Taker:
         self.source = _blank(self.source, docstrings)
         self.lines = None
         census = Census(self.source, self.bound, self.shared)
+        census.defaults = self._def_defaults(functions)
         infos = [self._class(node) for node in classes]
-        maybe_tf_keras = None
-        if any(q.split(".", 1)[0] == "tf_keras" for qs in self.bound.values() for q in qs) or \
-                "TF_USE_LEGACY_KERAS" in self.source:
-            maybe_tf_keras = "both"
-            top = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
-            if any(_imports_tf_keras(s) for s in top) or (
-                    self.view is not None and self.view.reexports_root("tf_keras")):
-                maybe_tf_keras = "tf-keras"
+        maybe_tf_keras = self._judged_on_tf_keras(tree)
         return Facts(census, infos, self.via_project, self.project_defs, maybe_tf_keras, self.imported,
                      self.from_names)
+
+    def _judged_on_tf_keras(self, tree: ast.Module) -> Optional[str]:
+        """analysis/stack.py's ``file_target`` read on the ``ast``: "tf-keras" for a statement
+        of the module body that imports tf_keras or sets TF_USE_LEGACY_KERAS (or a project module
+        re-exporting tf_keras); "both" for such a statement inside a module-level if/try block
+        (stack.py reads those blocks, but not one-line suites, which the ast does not tell apart);
+        None otherwise."""
+        if self.view is not None and self.view.reexports_root("tf_keras"):
+            return "tf-keras"
+        if not any(q.split(".", 1)[0] == "tf_keras" for qs in self.bound.values() for q in qs) and \
+                "TF_USE_LEGACY_KERAS" not in self.source:
+            return None
+        found = None
+        direct = {id(s) for s in tree.body}
+        for stmt in _top_statements(tree.body):
+            hit = _imports_tf_keras(stmt)
+            if not hit and isinstance(stmt, (ast.Assign, ast.Expr)):
+                segment = ast.get_source_segment(self.source, stmt)
+                hit = segment is not None and _sets_legacy_keras(segment)
+            if hit:
+                if id(stmt) in direct:
+                    return "tf-keras"
+                found = "both"
+        return found
+
+    def _def_defaults(self, functions: List[ast.AST]) -> Dict[str, int]:
+        """Parameter defaults that the keyword pattern matches (``(name=`` or ``, name=``), found
+        exactly where each parameter is, so that only those matches are discounted."""
+        found: Dict[str, int] = {}
+        if self.lines is None:
+            self.lines = self.source.splitlines(keepends=True)
+        for fn in functions:
+            args = fn.args  # type: ignore[attr-defined]
+            positional = list(args.posonlyargs) + list(args.args)
+            defaulted = positional[len(positional) - len(args.defaults):] if args.defaults else []
+            defaulted += [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+            for arg in defaulted:
+                if arg.annotation is None and self._keyword_at(arg):
+                    found[arg.arg] = found.get(arg.arg, 0) + 1
+        return found
+
+    def _keyword_at(self, arg: ast.arg) -> bool:
+        """The keyword pattern matches at this parameter: ``name`` then ``=``, after ``(`` or ``,``
+        and nothing but blanks and line continuations."""
+        lines = self.lines
+        assert lines is not None
+        if arg.lineno > len(lines):
+            return False
+        raw = lines[arg.lineno - 1].encode("utf-8", "surrogatepass")
+        col = len(raw[: arg.col_offset].decode("utf-8", "surrogatepass"))
+        line = lines[arg.lineno - 1]
+        if not re.match(rf"{re.escape(arg.arg)}[ \t]*=(?!=)", line[col:]):
+            return False
+        before = line[:col]
+        row = arg.lineno - 1
+        while True:
+            stripped = before.rstrip(" \t\r\n\\")
+            if stripped:
+                return stripped[-1] in "(,"
+            row -= 1
+            if row < 0:
+                return False
+            before = lines[row]
 
     def _bind(self, local: str, level: int, module: Optional[str], name: Optional[str]) -> None:
         """As names.ImportMap binds: a tracked library directly, a project module through what the
@@ -348,6 +414,19 @@ def _blank(source: str, ranges: List[Tuple[int, int, int, int]]) -> str:
     return "".join(lines)
 
 
+def _top_statements(body: List[ast.stmt]):
+    """As analysis/stack.py reads module-level statements: into if/elif/else and try/except."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            yield from _top_statements(stmt.body)
+            yield from _top_statements(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            yield from _top_statements(stmt.body)
+            for handler in stmt.handlers:
+                yield from _top_statements(handler.body)
+
+
 def _imports_tf_keras(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Import):
         return any(a.name.split(".", 1)[0] == "tf_keras" for a in stmt.names)
@@ -376,8 +455,7 @@ def _dotted(node: ast.expr) -> Optional[str]:
 
 
 def stacks_of(facts: Facts, run_target: str) -> FrozenSet[str]:
-    """The stacks a gate must consider: the file's own stack is decided on LibCST's tree
-    (analysis/stack.py), so a file that could switch to tf-keras is asked about both."""
+    """The stacks the file's rules may judge it against (``ctx.target``)."""
     if run_target == "tf-keras" or facts.maybe_tf_keras == "tf-keras":
         return frozenset({"tf-keras"})
     if facts.maybe_tf_keras == "both":

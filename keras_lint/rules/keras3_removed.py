@@ -89,8 +89,11 @@ class RemovedKeras3Arguments(DeferredScopes, Rule):
 
     @classmethod
     def gate(cls, facts, target) -> bool:
-        return "keras3" in stacks_of(facts, target) and bool(
-            facts.census.keywords & {"time_major", "dynamic", "reset_metrics", "constants"})
+        if "keras3" not in stacks_of(facts, target):
+            return False
+        keywords, callees = facts.census.keywords, facts.census.callees
+        return bool(keywords & {"dynamic", "constants"}) or ("time_major" in keywords and bool(callees & RNN_LAYERS)) \
+            or ("reset_metrics" in keywords and bool(callees & set(ON_BATCH)))
 
     VALID = [
         "import keras\nx = keras.layers.LSTM(4, return_sequences=True)\nm.train_on_batch(a, b)\n",

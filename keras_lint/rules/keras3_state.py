@@ -117,8 +117,9 @@ class UntrackedTfVariable(Rule):
 
     @classmethod
     def gate(cls, facts, target) -> bool:
-        return "keras3" in stacks_of(facts, target) and facts.census.refers(lambda r: r == "tensorflow.Variable") \
-            and bool(facts.subclasses())
+        # tf.Variable named inside the body of a class that may be a Keras layer or model
+        return "keras3" in stacks_of(facts, target) and any(
+            c.census.refers(lambda r: r == "tensorflow.Variable") for c in facts.subclasses())
 
     VALID = [
         "import keras\nclass A(keras.layers.Layer):\n    def build(self, s):\n"
