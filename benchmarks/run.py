@@ -69,6 +69,7 @@ def tool(name: str) -> List[str]:
 
 def prepare() -> Path:
     if SRC.is_dir() and any(SRC.rglob("*.py")):
+        _own_project()
         return SRC
     WHEELS.mkdir(parents=True, exist_ok=True)
     for group in DOWNLOADS:
@@ -82,22 +83,31 @@ def prepare() -> Path:
             for name in zf.namelist():
                 if name.endswith(".py"):
                     zf.extract(name, dest)
-    # a project root of its own: keras-lint's cache goes to .corpus/.keras_lint_cache
-    (CORPUS / "pyproject.toml").write_text("[tool.keras-lint]\n")
+    _own_project()
     return SRC
+
+
+def _own_project() -> None:
+    """The corpus, and each scaled copy, is a project of its own (the nearest pyproject.toml):
+    the project model of one must not read the files of the others. keras-lint's results cache
+    goes to .corpus/.keras_lint_cache (the configuration of the directory it runs in)."""
+    for root in (CORPUS, SRC):
+        if not (root / "pyproject.toml").exists():
+            (root / "pyproject.toml").write_text("[tool.keras-lint]\n")
 
 
 def py_files(root: Path) -> List[Path]:
     return sorted(p for p in root.rglob("*.py") if p.is_file())
 
 
-def make_scaled(files: List[Path], step: int) -> List[Tuple[str, Path, int]]:
+def make_scaled(files: List[Path], step: int, factors: Sequence[int] = (1, 2, 4)) -> List[Tuple[str, Path, int]]:
     """1x, 2x and 4x: every ``step``-th corpus file, copied 1, 2 and 4 times (hard links)."""
     base = files[::step]
     out = []
-    for factor in (1, 2, 4):
+    for factor in factors:
         top = SCALE / f"{step}-{factor}x"
-        if not top.is_dir():
+        if not (top / "pyproject.toml").exists():
+            shutil.rmtree(top, ignore_errors=True)
             for copy in range(factor):
                 for f in base:
                     dest = top / f"copy{copy}" / f.relative_to(SRC)
@@ -106,6 +116,7 @@ def make_scaled(files: List[Path], step: int) -> List[Tuple[str, Path, int]]:
                         os.link(f, dest)
                     except OSError:
                         shutil.copyfile(f, dest)
+            (top / "pyproject.toml").write_text("[tool.keras-lint]\n")  # a project of its own
         out.append((f"{factor}x", top, len(base) * factor))
     return out
 
@@ -247,6 +258,31 @@ def table(rows: List[Row], reference: Optional[Row]) -> str:
     return "\n".join(out)
 
 
+def _print_extra(large_rows, scale_rows, scale_plan) -> None:
+    if large_rows:
+        print("\nA 3,000-file project (warm re-run against ruff's cold run):\n")
+        print(table(large_rows, None))
+        if len(large_rows) == 2:
+            print(f"\n- warm keras-lint / ruff: {large_rows[0].wall / large_rows[1].wall:.2f} wall (target <= 2)")
+    if scale_rows:
+        print("\nScaling (keras-lint cold):\n")
+        print(table(scale_rows, None))
+        base = scale_rows[0]
+        print("\n" + ", ".join(f"{r.name.split(', ')[1]}: {r.wall / base.wall:.2f}x wall, {r.cpu / base.cpu:.2f}x CPU "
+                               f"for {r.files / base.files:.0f}x files" for r in scale_rows))
+        print("\nFiles per second of each phase (one --profile run each; seconds summed over workers;"
+              " a phase runs only on the files that reach it, shown as calls):\n")
+        print("| run | " + " | ".join(PHASES) + " |")
+        print("|---|" + "---:|" * len(PHASES))
+        for (name, cmd, cwd, count) in scale_plan:
+            rates = phase_rates(cmd, cwd, count)
+            cells = []
+            for phase in PHASES:
+                secs, calls = rates.get(phase, (0.0, 0))
+                cells.append(f"{count / secs:,.0f}/s ({calls or '-'})" if secs > 0 else "-")
+            print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -254,6 +290,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--scale-base", type=int, default=4, metavar="STEP",
                     help="scaling uses every STEP-th file as 1x (default 4)")
     ap.add_argument("--skip-scaling", action="store_true")
+    ap.add_argument("--skip-main", action="store_true", help="only the scaling and 3,152-file rows")
     ap.add_argument("--skip-large", action="store_true",
                     help="skip the warm re-run on a 3,152-file project (the whole corpus, twice)")
     ap.add_argument("--only", metavar="SUBDIR", help="benchmark one unpacked wheel (a name under .corpus/src)")
@@ -288,7 +325,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         plan.append(("ruff check --select NPY --no-cache", ruff + ["check", "--select", "NPY", "--no-cache",
                                                                   "--exit-zero", rel], CORPUS, n))
     rows: Dict[str, Row] = {}
-    measure(rows, plan, args.runs)
+    if not args.skip_main:
+        measure(rows, plan, args.runs)
 
     scale_rows: List[Row] = []
     if not args.skip_scaling:
@@ -296,10 +334,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                       for label, path, count in make_scaled(py_files(src), args.scale_base)]
         measure(rows, scale_plan, args.runs)
         scale_rows = [rows[name] for name, _, _, _ in scale_plan]
+    else:
+        scale_plan = []
 
     large_rows: List[Row] = []
     if not args.skip_large:
-        _, large, count = make_scaled(py_files(src), 1)[1]  # every file, copied twice
+        _, large, count = make_scaled(py_files(src), 1, (2,))[0]  # every file, copied twice
         big = os.path.relpath(large, CORPUS)
         subprocess.run(kl + [big], cwd=CORPUS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fill the cache
         large_plan = [(f"keras-lint warm, {count} files", kl + [big], CORPUS, count)]
@@ -309,6 +349,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         measure(rows, large_plan, args.runs)
         large_rows = [rows[name] for name, _, _, _ in large_plan]
 
+    if args.skip_main:
+        _print_extra(large_rows, scale_rows, scale_plan if scale_rows else [])
+        return 0
     ref = rows["flake8 -j 2, no plugin (E,F,W,C90)"]
     main_rows = [rows[name] for name, _, _, _ in plan]
     print(f"\nMachine: {machine()}; corpus: {n} files, {lines} lines; {args.runs} runs each, medians.\n")
@@ -328,28 +371,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     peak = max(max(r.rss) for r in rows.values() if r.name.startswith("keras-lint"))
     tree = max(max(r.tree) for r in rows.values() if r.name.startswith("keras-lint"))
     print(f"- keras-lint peak memory: {peak} MB largest process, {tree} MB all processes summed (target <= 250)")
-    if large_rows:
-        print("\nA 3,000-file project (warm re-run against ruff's cold run):\n")
-        print(table(large_rows, None))
-        if len(large_rows) == 2:
-            print(f"\n- warm keras-lint / ruff: {large_rows[0].wall / large_rows[1].wall:.2f} wall (target <= 2)")
-    if scale_rows:
-        print("\nScaling (keras-lint cold):\n")
-        print(table(scale_rows, None))
-        base = scale_rows[0]
-        print("\n" + ", ".join(f"{r.name.split(', ')[1]}: {r.wall / base.wall:.2f}x wall, {r.cpu / base.cpu:.2f}x CPU "
-                               f"for {r.files / base.files:.0f}x files" for r in scale_rows))
-        print("\nFiles per second of each phase (one --profile run each; seconds summed over workers;"
-              " a phase runs only on the files that reach it, shown as calls):\n")
-        print("| run | " + " | ".join(PHASES) + " |")
-        print("|---|" + "---:|" * len(PHASES))
-        for (name, cmd, cwd, count) in scale_plan:
-            rates = phase_rates(cmd, cwd, count)
-            cells = []
-            for phase in PHASES:
-                secs, calls = rates.get(phase, (0.0, 0))
-                cells.append(f"{count / secs:,.0f}/s ({calls or '-'})" if secs > 0 else "-")
-            print(f"| {name} | " + " | ".join(cells) + " |")
+    _print_extra(large_rows, scale_rows, scale_plan if scale_rows else [])
     return 0
 
 
