@@ -12,6 +12,9 @@ project model evaluates (see ``project.py``):
 - expressions: ``None`` (a constant or something never symbolic), ``["n", name]``,
   ``["a", base, attr]``, ``["c", func, [args], [[kw, arg]...]]`` (a call; ``kw`` None for ``*``),
   ``["o", [parts]]`` (operators, subscripts, containers, comprehensions: a combination of parts);
+- ``dd`` (only in modules that build data-derived tensors, see ``empty_axes.data_facts``): the
+  calls of project functions this module's own code gives a tensor KL601 would call
+  data-derived (an axis that can be empty), and the functions that return one;
 - statements: ``["=", [targets], expr]`` (a target is a name, a list of targets, or None),
   ``["r", expr]`` (return), ``["e", expr]`` (expression statement), ``["f", target, expr]``
   (a ``for`` loop), ``["s", [inputs], [outputs], [[kw, arg]...]]`` (``super().__init__`` in a
@@ -23,7 +26,8 @@ import ast
 from typing import Any, Dict, List, Optional
 
 Summary = Dict[str, Any]
-FORMAT = 1
+#: the cache key of summaries (project.py): bump it when the shape of a summary changes
+FORMAT = 2
 
 
 def summarize(source: bytes, modname: str, is_package: bool) -> Optional[Summary]:
@@ -33,9 +37,19 @@ def summarize(source: bytes, modname: str, is_package: bool) -> Optional[Summary
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
     try:
-        return _Summarizer(modname, is_package).module(tree)
+        summ = _Summarizer(modname, is_package).module(tree)
     except RecursionError:
         return None
+    from .empty_axes import data_facts, may_build_data  # LibCST: only for the few files that need it
+
+    if may_build_data(tree):
+        try:
+            dd = data_facts(source)
+        except RecursionError:
+            dd = None
+        if dd:
+            summ["dd"] = dd
+    return summ
 
 
 class _Summarizer:
