@@ -357,23 +357,76 @@ SOURCE_NAMES = frozenset(q.rsplit(".", 1)[1] for q in (*_WHERE, *_BOOLEAN_MASK, 
 BOUND_PREFIXES = ("reduce_", "count_nonzero", "cast", "minimum")
 
 
-def may_build_data(tree: ast.Module) -> bool:
-    """The cheap ``ast`` test the summary pass runs before :func:`data_facts` parses the file
-    with LibCST: it calls one of the source ops, or slices by a computed bound."""
-    bound_calls = sliced = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if last in SOURCE_NAMES:
-                return True
-            bound_calls = bound_calls or last.startswith(BOUND_PREFIXES)
-        elif isinstance(node, ast.Slice):
-            sliced = sliced or any(b is not None and not isinstance(b, (ast.Constant, ast.UnaryOp))
-                                   for b in (node.lower, node.upper))
-        if bound_calls and sliced:
+class ScopeScan:
+    """What the summary pass (``summary.py``, CPython ``ast``) notes about one scope while it
+    walks it anyway, so that :func:`data_facts` parses with LibCST only the files where some scope
+    both makes a value data-derived and hands values on. A necessary condition on KL601's
+    evidence (same op names as :class:`ShapeFlow`), not a second definition of it."""
+
+    __slots__ = ("builds", "returns", "roots", "assigns", "bounds")
+
+    def __init__(self) -> None:
+        self.builds = False  # a one-argument where, a boolean_mask / unique / non-max suppression
+        self.returns = False
+        self.roots: Set[str] = set()  # root names of the calls made
+        self.assigns: List[Tuple[List[str], ast.expr]] = []
+        self.bounds: List[ast.expr] = []  # non-constant slice bounds
+
+    def call(self, node: ast.Call) -> None:
+        root = node.func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name):
+            self.roots.add(root.id)
+        last = _last_name(node.func)
+        if last in SOURCE_NAMES and (not last.startswith("where") or
+                                     (len(node.args) == 1 and not any(k.arg in ("x", "y") for k in node.keywords))):
+            self.builds = True
+
+    def subscript(self, node: ast.Subscript) -> None:
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for part in parts:
+            if isinstance(part, ast.Slice):
+                self.bounds.extend(b for b in (part.lower, part.upper) if b is not None and not isinstance(b, ast.Constant))
+
+    def assign(self, targets: List[ast.expr], value: ast.expr) -> None:
+        self.assigns.append(([t.id for t in targets if isinstance(t, ast.Name)], value))
+
+    def worth_parsing(self, local: Set[str]) -> bool:
+        """Builds a data-derived value (or slices by a computed count) and returns or calls a name
+        in ``local`` (the module's own definitions and imports from outside Keras/TensorFlow)."""
+        if not (self.returns or self.roots & local):
+            return False
+        if self.builds:
             return True
-    return False
+        if not self.bounds:
+            return False
+        counts: Set[str] = set()
+        grew = True
+        while grew:  # names bound to computed counts, through one another
+            grew = False
+            for names, value in self.assigns:
+                if _bound_expr(value, counts) and not counts.issuperset(names):
+                    counts.update(names)
+                    grew = True
+        return any(_bound_expr(b, counts) for b in self.bounds)
+
+
+def _last_name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _bound_expr(node: ast.expr, counts: Set[str], depth: int = 0) -> bool:
+    """A count computed by TensorFlow, as ``ShapeFlow._computed_bound`` takes it (by last name)."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id in counts
+    if isinstance(node, ast.Subscript):
+        return _bound_expr(node.value, counts, depth + 1)
+    if isinstance(node, ast.BinOp):
+        return _bound_expr(node.left, counts, depth + 1) or _bound_expr(node.right, counts, depth + 1)
+    return isinstance(node, ast.Call) and _last_name(node.func).startswith(BOUND_PREFIXES)
 
 
 def from_fact(fact: List[Any], project) -> Dyn:
