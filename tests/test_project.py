@@ -350,3 +350,46 @@ def test_detector_builds_on_keras3_after_the_fix(copy_of):
     r = keras_lint("--fix", "--unsafe-fixes", "--no-cache", ".", cwd=root)
     assert "0 problems remaining" in r.stdout.decode() + r.stderr.decode()
     assert check() == ["yolo builds", "garden builds"]
+
+
+MATCHER_CHECK = """\
+import tensorflow as tf
+
+import data
+import train
+
+ann = tf.constant([[1.0, 0.0, 0.0, 1.0, 1.0], [1.0, 0.2, 0.2, 0.6, 0.6]])  # image 1 has two boxes, image 2 none
+anchors = tf.constant([[0.0, 0.0, 0.5, 0.5], [0.5, 0.5, 1.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
+scores = tf.constant([0.1, 0.9, 0.3])
+
+
+def outcome(name, fn):
+    try:
+        fn()
+        print(name, "runs")
+    except tf.errors.InvalidArgumentError as exc:
+        print(name, "empty" if "Reduction axis 0 is empty in shape [0,3]" in exc.message else exc.message)
+
+
+outcome("make_targets 1", lambda: data.make_targets(ann, 1.0, anchors))
+outcome("make_targets 2", lambda: data.make_targets(ann, 2.0, anchors))
+outcome("make_targets 2 tf.function", lambda: tf.function(data.make_targets)(ann, 2.0, anchors))
+outcome("step 2", lambda: train.step(ann, 2.0, anchors))
+outcome("score_targets 2", lambda: data.score_targets(ann, 2.0, anchors, scores))
+outcome("score_targets 2 tf.function", lambda: tf.function(data.score_targets)(ann, 2.0, anchors, scores))
+outcome("constant_targets", lambda: data.constant_targets(anchors))
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow (pip install -e '.[test]')")
+def test_matcher_findings_fail_on_the_stack_and_the_look_alikes_run(copy_of):
+    """On TF 2.21: both KL601 findings of the matcher project raise for an image without boxes
+    (eagerly and in tf.function); the guarded, padded and constant look-alikes run."""
+    root = copy_of("matcher")
+    (root / "check.py").write_text(MATCHER_CHECK)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    r = subprocess.run([sys.executable, "check.py"], cwd=root, capture_output=True, env=env, timeout=600)
+    assert r.stdout.decode().splitlines() == [
+        "make_targets 1 runs", "make_targets 2 empty", "make_targets 2 tf.function empty", "step 2 empty",
+        "score_targets 2 runs", "score_targets 2 tf.function runs", "constant_targets runs",
+    ], r.stderr.decode()[-2000:]

@@ -59,7 +59,13 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
     - `tf.gather` with such indices, slicing by a bound computed from the data
       (`gt_boxes[:num_gt]` with `num_gt = tf.reduce_sum(...)`);
     - an overlaps/IoU matrix built from such a tensor (a call named `*overlap*` / `*iou*` with two
-      box arguments: axis *i* has the length of argument *i*).
+      box arguments: axis *i* has the length of argument *i*);
+    - across modules, through the project model: a parameter that a caller anywhere in the project
+      gives such a tensor (built in the caller's function by the evidence above, or passed on
+      unchanged from a parameter or a project function that returns one), and the result of a
+      project function that returns one. The message then names the module and function that
+      built the data (`tf.boolean_mask in `data:load_boxes` (data.py:7)`), and SARIF output
+      carries that place as a related location.
 
     A guard silences it: a `tf.cond` around the call, or any `if`/`while`/`assert`/`tf.cond`/
     `tf.Assert` in the same function that looks at `tf.shape`, `tf.size`, `.shape` or `len()` of

@@ -19,8 +19,8 @@ def constant_targets(anchors):
     return best_anchor_for(tf.constant([[0.0, 0.0, 1.0, 1.0]]), anchors)
 
 
-def score_targets(annotations, image_id, scores):
+def score_targets(annotations, image_id, anchors, scores):
     gt_boxes = load_boxes(annotations, image_id)
-    losses.guarded(gt_boxes, scores)
-    losses.padded(gt_boxes, scores)
+    losses.guarded(gt_boxes, anchors)
+    losses.padded(gt_boxes, anchors)
     return losses.pick(scores, gt_boxes)
