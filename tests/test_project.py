@@ -117,7 +117,7 @@ def test_matcher_kl601_across_modules(copy_of):
     found, diags = _findings(root, "--no-cache")
     assert found == MATCHER_FINDINGS
     for d in diags:
-        assert "(tf.boolean_mask in `data:load_boxes` (data.py:7))" in d["message"]
+        assert "(tf.boolean_mask in `data:load_boxes`, data.py:7)" in d["message"]
     # each file alone: the argmax's operand is a parameter, so nothing
     assert _lint_alone(root / "losses.py", False) == set()
     assert _lint_alone(root / "losses.py", True) == {(line, code) for _, line, code in MATCHER_FINDINGS}

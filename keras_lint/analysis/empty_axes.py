@@ -434,8 +434,8 @@ def from_fact(fact: List[Any], project) -> Dyn:
     :func:`data_facts`), its origin naming the module and function that built the data."""
     axes, rank, origin, path, function = fact
     shown, line = project.locate((path, function, ""))
-    module = path[:-3].replace("/", ".") if path.endswith(".py") else path
-    where = f"`{module}:{function}` ({shown}{f':{line}' if line else ''})"
+    module = project.model.by_path.get(path, path)
+    where = f"`{module}:{function}`, {shown}{f':{line}' if line else ''}"
     return Dyn(frozenset(axes), rank, f"{origin} in {where}", frozenset(),
                (shown, line, f"`{function}` builds the data-derived tensor ({origin})"))
 

@@ -64,7 +64,7 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
       gives such a tensor (built in the caller's function by the evidence above, or passed on
       unchanged from a parameter or a project function that returns one), and the result of a
       project function that returns one. The message then names the module and function that
-      built the data (`tf.boolean_mask in `data:load_boxes` (data.py:7)`), and SARIF output
+      built the data (``tf.boolean_mask in `data:load_boxes`, data.py:7``), and SARIF output
       carries that place as a related location.
 
     A guard silences it: a `tf.cond` around the call, or any `if`/`while`/`assert`/`tf.cond`/
