@@ -12,7 +12,7 @@ built by a project function) with a non-Keras look-alike of each.
 
 tests/projects/matcher: KL601 across modules. ``data.py`` builds ground-truth boxes with
 ``tf.boolean_mask`` and hands them to ``losses.py``, whose argmax over them is reported (directly,
-and through ``train.py`` and a pass-through function). Look-alikes that must stay quiet: a callee
+and through ``train.py``, a pass-through function and a ``tf.function``). Look-alikes that must stay quiet: a callee
 only ever given a constant, a parameter never given a data-derived value, callees that guard or
 pad, a value rebound by a pad before the call, and ``tools/data.py``, named like the data module,
 whose boxes are a fixed constant.
@@ -49,6 +49,7 @@ TRAINER_FINDINGS = {("metrics.py", 5, "KL202"), ("train.py", 15, "KL404")}
 MATCHER_FINDINGS = {
     ("losses.py", 15, "KL601"),  # assign_targets(gt_boxes, ...), given data.load_boxes()'s boxes in data.py
     ("losses.py", 44, "KL601"),  # match(), given them by forward(), given them by train.step()
+    ("losses.py", 48, "KL601"),  # match_in_step(), given them by train.train_step(), a tf.function
 }
 
 
@@ -282,13 +283,15 @@ def test_data_derived_facts_follow_keywords_chains_and_returns(tmp_path):
                     "    L.three(a, boxes(t, m))\n"
                     "    L.four(np.where(m))\n"  # numpy's where: not KL601's
                     "    L.five(where(m))\n"  # a project function that happens to be called where
-                    "    L.six(tf.where(m, t, 0.0))\n"),  # three-argument tf.where keeps the shape
+                    "    L.six(tf.where(m, t, 0.0))\n"  # three-argument tf.where keeps the shape
+                    "@tf.function\ndef step(t, m):\n    L.seven(boxes(t, m))\n"
+                    "    for L in range(2):\n        L.eight(boxes(t, m))\n"),  # a local L: not the module
         "ops.py": "import tensorflow as tf\ndef where(m):\n    return tf.ones([3, 4])\n",
         "losses.py": ("import tensorflow as tf\n"
                       "def one(anchors, gt):\n    two(gt)\n    x = tf.pad(gt, [[0, 1], [0, 0]])\n    two_b(x)\n"
                       "def two(g):\n    return g\ndef two_b(g):\n    pass\n"
                       "def three(a, g):\n    pass\ndef four(g):\n    pass\ndef five(g):\n    pass\n"
-                      "def six(g):\n    pass\n"),
+                      "def six(g):\n    pass\ndef seven(g):\n    pass\ndef eight(g):\n    pass\n"),
     })
     fact = lambda mod, fn: m.facts[(mod, fn)]  # noqa: E731
     assert fact("data", "boxes").ret_dd == [[0], None, "tf.boolean_mask", "data.py", "boxes"]
@@ -299,6 +302,8 @@ def test_data_derived_facts_follow_keywords_chains_and_returns(tmp_path):
     assert set(fact("losses", "three").dd) == {"g"} and fact("losses", "three").dd["g"][4] == "boxes"
     assert fact("losses", "four").dd == fact("losses", "five").dd == fact("losses", "six").dd == {}
     assert fact("ops", "where").ret_dd is None
+    assert fact("losses", "seven").dd["g"][4] == "boxes"  # from a tf.function: data-derived facts only
+    assert fact("losses", "eight").dd == {}
 
 
 def test_data_facts_are_recorded_only_where_data_is_built():
@@ -375,6 +380,7 @@ outcome("make_targets 1", lambda: data.make_targets(ann, 1.0, anchors))
 outcome("make_targets 2", lambda: data.make_targets(ann, 2.0, anchors))
 outcome("make_targets 2 tf.function", lambda: tf.function(data.make_targets)(ann, 2.0, anchors))
 outcome("step 2", lambda: train.step(ann, 2.0, anchors))
+outcome("train_step 2", lambda: train.train_step(ann, 2.0, anchors))
 outcome("score_targets 2", lambda: data.score_targets(ann, 2.0, anchors, scores))
 outcome("score_targets 2 tf.function", lambda: tf.function(data.score_targets)(ann, 2.0, anchors, scores))
 outcome("constant_targets", lambda: data.constant_targets(anchors))
@@ -383,7 +389,7 @@ outcome("constant_targets", lambda: data.constant_targets(anchors))
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="needs tensorflow (pip install -e '.[test]')")
 def test_matcher_findings_fail_on_the_stack_and_the_look_alikes_run(copy_of):
-    """On TF 2.21: both KL601 findings of the matcher project raise for an image without boxes
+    """On TF 2.21: the three KL601 findings of the matcher project raise for an image without boxes
     (eagerly and in tf.function); the guarded, padded and constant look-alikes run."""
     root = copy_of("matcher")
     (root / "check.py").write_text(MATCHER_CHECK)
@@ -391,5 +397,6 @@ def test_matcher_findings_fail_on_the_stack_and_the_look_alikes_run(copy_of):
     r = subprocess.run([sys.executable, "check.py"], cwd=root, capture_output=True, env=env, timeout=600)
     assert r.stdout.decode().splitlines() == [
         "make_targets 1 runs", "make_targets 2 empty", "make_targets 2 tf.function empty", "step 2 empty",
+        "train_step 2 empty",
         "score_targets 2 runs", "score_targets 2 tf.function runs", "constant_targets runs",
     ], r.stderr.decode()[-2000:]

@@ -481,9 +481,7 @@ class _Interpreter:
         for key, summ in self.m.modules.items():
             if summ["body"]:
                 todo.append((key, ""))
-            for name, fn in summ["functions"].items():
-                if not fn.get("tf"):
-                    todo.append((key, name))
+            todo.extend((key, name) for name in summ["functions"])
         queued = set(todo)
         self.dirty: Set[Tuple[str, str]] = set()
         while todo:
@@ -494,9 +492,12 @@ class _Interpreter:
                 continue
             self.evals[scope] = n + 1
             self.dirty = set()
-            self.scope(*scope)
+            if scope[1] and self.m.modules[scope[0]]["functions"][scope[1]].get("tf"):
+                self.data_scope(*scope)
+            else:
+                self.scope(*scope)
             for other in self.dirty:
-                if other not in queued and (other[1] == "" or not self.m.modules[other[0]]["functions"][other[1]].get("tf")):
+                if other not in queued:
                     queued.add(other)
                     todo.append(other)
 
@@ -521,16 +522,67 @@ class _Interpreter:
         else:
             body = summ["body"]
         self.env = env
+        self.data_start(summ)
+        for stmt in body:
+            self.stmt(stmt)
+
+    def data_start(self, summ: Summary) -> None:
         # names bound directly to a parameter or a project function's result (``boxes = load()``):
         # the only values a data-derived fact follows across calls (an op in between may change
         # the axes; KL601's per-file analysis judges those)
-        self.direct: Dict[str, Tuple[str, ...]] = {p: ("p", p) for p in env}
+        self.direct: Dict[str, Tuple[str, ...]] = {p: ("p", p) for p in self.env}
         self.local_dd: Dict[str, List[List[Any]]] = {}
-        for callee, arg, axes, rank, origin in summ.get("dd", {}).get("c", {}).get(fname, ()):
-            self.local_dd.setdefault(callee, []).append([arg, [axes, rank, origin, self.m.paths.get(key, key),
-                                                               fname or "<module>"]])
-        for stmt in body:
-            self.stmt(stmt)
+        for callee, arg, axes, rank, origin in summ.get("dd", {}).get("c", {}).get(self.fname, ()):
+            self.local_dd.setdefault(callee, []).append([arg, [axes, rank, origin, self.m.paths.get(self.key, self.key),
+                                                               self.fname or "<module>"]])
+
+    def data_scope(self, key: str, fname: str) -> None:
+        """A ``@tf.function``: its values are real tensors, never symbolic ones, so only the
+        data-derived facts are followed through it (calls it makes, what it returns)."""
+        summ = self.m.modules[key]
+        fn = summ["functions"][fname]
+        self.key, self.fname = key, fname
+        self.facts = self.m.facts[(key, fname)]
+        self.env = {p: NONE for p in fn["p"] + fn["k"]}
+        self.data_start(summ)
+        for st in fn["b"]:
+            op = st[0]
+            if op in ("=", "f"):
+                self.data_calls(st[2])
+                origin = self.direct_origin(st[2]) if op == "=" else None
+                for target in (st[1] if op == "=" else [st[1]]):
+                    self.forget(target)
+                    for name in _target_names(target):
+                        self.env[name] = NONE  # a local shadows a module-level name
+                    if isinstance(target, str) and origin is not None:
+                        self.direct[target] = origin
+            elif op in ("e", "r"):
+                self.data_calls(st[1])
+                if op == "r" and self.facts.ret_dd is None:
+                    dd = self.dd_of(st[1])
+                    if dd is not None:
+                        self.facts.ret_dd = dd
+                        self.changed_facts_of((key, fname), callers_too=True)
+
+    def data_calls(self, ir: Any) -> None:
+        """Every call of a project function inside ``ir``: the data-derived arguments it passes."""
+        if not isinstance(ir, list) or not ir:
+            return
+        if ir[0] == "c":
+            ref = self.m.expr_ref(self.key, ir[1], frozenset(self.env))
+            if ref is not None and ref[0] == "f":
+                self.m_callers((ref[1], ref[2]), (self.key, self.fname))
+                self.data_args((ref[1], ref[2]), ir[1], ir[2], ir[3])
+            self.data_calls(ir[1])
+            for a in ir[2]:
+                self.data_calls(a)
+            for _, v in ir[3]:
+                self.data_calls(v)
+        elif ir[0] == "o":
+            for part in ir[1]:
+                self.data_calls(part)
+        elif ir[0] == "a":
+            self.data_calls(ir[1])
 
     def stmt(self, st: List[Any]) -> None:
         op = st[0]
@@ -750,6 +802,14 @@ class _Interpreter:
 
     def m_callers(self, fn: Tuple[str, str], caller: Tuple[str, str]) -> None:
         self.callers.setdefault(fn, set()).add(caller)
+
+
+def _target_names(target: Any) -> List[str]:
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, list):
+        return [n for t in target for n in _target_names(t)]
+    return []
 
 
 def _dotted_text(func: Any) -> Optional[str]:
