@@ -145,6 +145,43 @@ def test_matcher_cache_follows_edits_of_the_data_module(copy_of):
     assert after == set() == set(_findings(root, "--no-cache")[0])
 
 
+def test_a_file_that_crashes_libcst_does_not_end_the_project_pass(tmp_path):
+    """The data-derived pass parses a few files with LibCST, whose native parser overflows a
+    normal C stack (SIGSEGV) on some code that ``ast`` takes, such as this 7,500-term ``and``: it
+    runs in the linting helper (large stack, crash-proof), so the file's facts are found and the
+    run goes on, on the command line and through flake8."""
+    crash = ("import tensorflow as tf\nimport losses\ndef f(t, m):\n    return losses.k(tf.boolean_mask(t, m))\n"
+             "x = " + " and ".join(["a"] * 7500) + "\n")
+    root = _write(tmp_path, {"losses.py": "import tensorflow as tf\ndef g(b):\n    return tf.argmax(b, axis=0)\n"
+                                          "def k(b):\n    return tf.argmax(b, axis=0)\n",
+                             "data.py": "import tensorflow as tf\nimport losses\n"
+                                        "def h(t, m):\n    return losses.g(tf.boolean_mask(t, m))\n",
+                             "crash.py": crash})
+    r = keras_lint("--no-cache", "--select", "KL601", ".", cwd=root)
+    out = r.stdout.decode() + r.stderr.decode()
+    assert r.returncode == 1 and "Traceback" not in out, out
+    assert "losses.py:3:12: KL601" in out and "`data:h`" in out, out
+    assert "losses.py:5:12: KL601" in out and "`crash:f`" in out, out
+    r = run("flake8", "--select", "KL", "losses.py", cwd=root)
+    assert [ln.split(":")[1] for ln in r.stdout.decode().splitlines()] == ["3", "5"], r.stdout.decode() + r.stderr.decode()
+
+
+def _pid_and_nested_pid():
+    from keras_lint import isolation
+
+    return os.getpid(), isolation.run(os.getpid)
+
+
+@pytest.mark.skipif(not __import__("keras_lint.isolation").isolation.ENABLED, reason="no fork here")
+def test_isolation_run_inside_the_helper_runs_there():
+    """A model built inside the helper (a file linted before any model existed) summarises there:
+    a nested ``isolation.run`` must run in place, not wait forever on the lock copied at the fork."""
+    from keras_lint import isolation
+
+    helper_pid, nested_pid = isolation.run(_pid_and_nested_pid)
+    assert helper_pid == nested_pid != os.getpid()
+
+
 def test_flake8_on_one_file_sees_the_project(copy_of):
     """flake8 and pre-commit hand over one file: the project model is built from its root."""
     root = copy_of("detector")

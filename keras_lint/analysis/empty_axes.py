@@ -491,11 +491,14 @@ def data_facts(source: bytes) -> Optional[Dict[str, Any]]:
     model: ``{"c": {scope: [[callee, arg, axes, rank, origin], ...]}, "r": {scope: [axes, rank,
     origin]}}``. ``c``: calls of names this module imports or defines (``arg``: a position or a
     keyword) given a data-derived tensor; ``r``: functions returning one. None when there is
-    nothing (or LibCST cannot parse the file)."""
+    nothing (or LibCST cannot parse the file). Run in the linting helper (``isolation.run``)."""
     try:
-        module = cst.parse_module(source)
-    except Exception:  # noqa: BLE001 - the summary stays ast-only; the rule reports nothing either
+        return _data_facts(cst.parse_module(source))
+    except Exception:  # noqa: BLE001 - the summary stays ast-only (the file's own lint reports why)
         return None
+
+
+def _data_facts(module: cst.Module) -> Optional[Dict[str, Any]]:
     names = _Names(module)
     local = {s.name.value for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
     local |= _project_imports(module)

@@ -879,6 +879,19 @@ def disable() -> None:
 
 def build(root: str, use_cache: bool = True) -> ProjectModel:
     """Summarise the project under ``root`` (cached by content hash) and solve its facts."""
+    from .. import isolation
+
+    helper = isolation.helper_id()
+    try:
+        return _build(root, use_cache)
+    finally:
+        if isolation.helper_id() != helper:
+            # the summary pass forked the linting helper (empty_axes.data_facts runs there) before
+            # this model existed: the next file gets a fresh helper that inherits it
+            isolation.reset()
+
+
+def _build(root: str, use_cache: bool) -> ProjectModel:
     from ..cache import content_hash
     from ..files import read
 

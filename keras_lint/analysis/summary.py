@@ -48,9 +48,13 @@ def summarize(source: bytes, modname: str, is_package: bool) -> Optional[Summary
         return None
     local = set(summ["defs"]) | {n for n, t in summ["imports"].items() if t.split(".", 1)[0] not in TRACKED_ROOTS}
     if any(scan.worth_parsing(local) for scan in summarizer.scans):
+        # LibCST, only for the few files that build such values, in the linting helper process:
+        # its native parser can crash on valid code that ``ast`` takes (see isolation.py)
+        from .. import isolation
+
         try:
-            dd = data_facts(source)  # LibCST: only for the few files that build such values
-        except RecursionError:
+            dd = isolation.run(data_facts, source)
+        except isolation.ChildFailed:
             dd = None
         if dd:
             summ["dd"] = dd
