@@ -298,6 +298,8 @@ def lint_source(source: Union[bytes, str], path: str, settings: Settings) -> Fil
         skip = _prefiltered_out(source, settings, path)
     if skip:
         return FileResult(path)
+    if settings.project and path:
+        project_view(path)  # built (once) here, so the helper inherits it (flake8 hands files one by one)
     return _isolated(_lint_source, source, path, settings)
 
 

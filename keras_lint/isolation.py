@@ -66,6 +66,8 @@ def run(fn: Callable[..., Any], *args: Any) -> Any:
 
     ``fn`` must be a module-level function (it is pickled by name), take and return picklable
     values and handle its own exceptions; :class:`ChildFailed` says why there is no value."""
+    if _IN_HELPER:  # already isolated (and the lock copied at the fork would never be released)
+        return fn(*args)
     if not ENABLED:
         return on_big_stack(fn, *args)
     try:
@@ -97,6 +99,12 @@ def run(fn: Callable[..., Any], *args: Any) -> Any:
 
 class _GoneBefore(Exception):
     pass
+
+
+def helper_id() -> Optional[int]:
+    """Which helper this process has now (None if none): a caller that set up state the helper
+    must see compares it before and after, and :func:`reset` s a helper forked in between."""
+    return id(_helper) if _helper is not None and _helper.owner == os.getpid() else None
 
 
 def reset() -> None:
@@ -141,6 +149,7 @@ def on_big_stack(fn: Callable[..., Any], *args: Any) -> Any:
 
 _helper: Optional["_Helper"] = None
 _lock = threading.Lock()
+_IN_HELPER = False  # set in the helper process itself
 
 
 class _Helper:
@@ -243,6 +252,8 @@ def _read_frame(fd: int, deadline: Optional[float] = None) -> Optional[bytes]:
 # -- the helper's side ----------------------------------------------------------------------------
 
 def _serve(parent: int, requests: int, replies: int) -> None:
+    global _IN_HELPER
+    _IN_HELPER = True
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -116,7 +116,10 @@ def test_without_fork_the_big_stack_still_helps(monkeypatch, fresh_helper):
     assert isolation._helper is None  # no helper was started
 
 
-def test_a_helper_killed_between_files_is_replaced(fresh_helper):
+def test_a_helper_killed_between_files_is_replaced(monkeypatch, fresh_helper):
+    # a helper forked from a large test process (TensorFlow imported by earlier tests) would
+    # retire after its first file: keep it, this test kills it itself
+    monkeypatch.setattr(isolation, "RETIRE_RSS_MB", 1 << 20)
     settings = Settings([r for r in all_rules().values() if r.code == "KL402"])
     assert len(lint_source(GOOD.encode(), "a.py", settings).diagnostics) == 1
     os.kill(isolation._helper.pid, signal.SIGKILL)  # the OOM killer, say

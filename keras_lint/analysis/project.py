@@ -11,7 +11,11 @@ file's ``ctx.project``), never by reading other files themselves. It answers:
 - per function: which parameters receive Keras symbolic tensors (or models) at some call site
   anywhere in the project, which parameters reach a layer or model input, what it returns (a
   symbolic tensor, a model, a layer), and whether its return value reaches a layer or model input
-  in some caller.
+  in some caller;
+- per function: which parameters receive a data-derived tensor (KL601's evidence, an axis that can
+  be empty, found by ``empty_axes.ShapeFlow`` in the caller's module and recorded in its summary,
+  or such a value passed on unchanged through parameters and return values), and whether it
+  returns one.
 
 The facts come from a small abstract interpretation of the summaries' statement IR, iterated to a
 fixed point over the call graph. It is deliberately coarse (flow-insensitive, one context per
@@ -186,7 +190,7 @@ def _save_cache(root: str, entries: Dict[str, Any], kind: str = "summaries") -> 
 # -- the model ----------------------------------------------------------------------------------
 
 class FunctionFacts:
-    __slots__ = ("sym", "models", "sunk", "ret", "ret_sunk", "params", "kwonly", "sink_where")
+    __slots__ = ("sym", "models", "sunk", "ret", "ret_sunk", "params", "kwonly", "sink_where", "dd", "ret_dd")
 
     def __init__(self, params: List[str], kwonly: List[str]) -> None:
         self.params = params
@@ -198,9 +202,14 @@ class FunctionFacts:
         self.ret_sunk = False  # its return value reaches a layer or model input in some caller
         #: where a parameter or the return value meets a layer: (path, function, consumer)
         self.sink_where: Optional[Tuple[str, str, str]] = None
+        #: parameters given a data-derived tensor (KL601: an axis that can be empty) at some call
+        #: site, and whether it returns one: [axes, rank, origin, path, function that built it]
+        self.dd: Dict[str, List[Any]] = {}
+        self.ret_dd: Optional[List[Any]] = None
 
     def as_tuple(self) -> Tuple:
-        return (sorted(self.sym), sorted(self.models), sorted(self.sunk), self.ret, self.ret_sunk, self.sink_where)
+        return (sorted(self.sym), sorted(self.models), sorted(self.sunk), self.ret, self.ret_sunk, self.sink_where,
+                sorted((p, repr(f)) for p, f in self.dd.items()), repr(self.ret_dd))
 
 
 class ProjectModel:
@@ -224,26 +233,32 @@ class ProjectModel:
             for name, fn in summ["functions"].items():
                 self.facts[(key, name)] = FunctionFacts(fn["p"], fn["k"])
         if solved is None:
+            for key, summ in summaries.items():  # functions whose own code returns a data-derived tensor
+                for name, (axes, rank, origin) in summ.get("dd", {}).get("r", {}).items():
+                    if (key, name) in self.facts:
+                        self.facts[(key, name)].ret_dd = [axes, rank, origin, paths.get(key, key), name]
             _Interpreter(self).run()
         else:  # a previous run solved exactly these files
-            for key, name, sym, models, sunk, ret, ret_sunk, where in solved:
+            for key, name, sym, models, sunk, ret, ret_sunk, where, dd, ret_dd in solved:
                 facts = self.facts.get((key, name))
                 if facts is not None:
                     facts.sym, facts.models, facts.sunk = set(sym), set(models), set(sunk)
                     facts.ret, facts.ret_sunk = ret, ret_sunk
                     facts.sink_where = tuple(where) if where else None  # type: ignore[assignment]
+                    facts.dd, facts.ret_dd = dict(dd), ret_dd
 
     def solved(self) -> Dict[str, Any]:
         """What a later run needs when no file changed: the summaries without their statement
         lists (only the solver reads those) and the solved facts."""
         modules = {}
         for key, summ in self.modules.items():
-            lean = {k: v for k, v in summ.items() if k != "body"}
+            lean = {k: v for k, v in summ.items() if k not in ("body", "dd")}
             lean["functions"] = {name: {k: v for k, v in fn.items() if k != "b"} for name, fn in summ["functions"].items()}
             modules[key] = lean
         facts = [[key, name, sorted(f.sym), sorted(f.models), sorted(f.sunk), f.ret, f.ret_sunk,
-                  list(f.sink_where) if f.sink_where else None]
-                 for (key, name), f in self.facts.items() if f.sym or f.models or f.sunk or f.ret or f.ret_sunk]
+                  list(f.sink_where) if f.sink_where else None, f.dd, f.ret_dd]
+                 for (key, name), f in self.facts.items()
+                 if f.sym or f.models or f.sunk or f.ret or f.ret_sunk or f.dd or f.ret_dd]
         return {"modules": modules, "paths": self.paths, "facts": facts}
 
     # -- modules --------------------------------------------------------------------------------
@@ -466,9 +481,7 @@ class _Interpreter:
         for key, summ in self.m.modules.items():
             if summ["body"]:
                 todo.append((key, ""))
-            for name, fn in summ["functions"].items():
-                if not fn.get("tf"):
-                    todo.append((key, name))
+            todo.extend((key, name) for name in summ["functions"])
         queued = set(todo)
         self.dirty: Set[Tuple[str, str]] = set()
         while todo:
@@ -479,9 +492,12 @@ class _Interpreter:
                 continue
             self.evals[scope] = n + 1
             self.dirty = set()
-            self.scope(*scope)
+            if scope[1] and self.m.modules[scope[0]]["functions"][scope[1]].get("tf"):
+                self.data_scope(*scope)
+            else:
+                self.scope(*scope)
             for other in self.dirty:
-                if other not in queued and (other[1] == "" or not self.m.modules[other[0]]["functions"][other[1]].get("tf")):
+                if other not in queued:
                     queued.add(other)
                     todo.append(other)
 
@@ -506,15 +522,78 @@ class _Interpreter:
         else:
             body = summ["body"]
         self.env = env
+        self.data_start(summ)
         for stmt in body:
             self.stmt(stmt)
+
+    def data_start(self, summ: Summary) -> None:
+        # names bound directly to a parameter or a project function's result (``boxes = load()``):
+        # the only values a data-derived fact follows across calls (an op in between may change
+        # the axes; KL601's per-file analysis judges those)
+        self.direct: Dict[str, Tuple[str, ...]] = {p: ("p", p) for p in self.env}
+        self.local_dd: Dict[str, List[List[Any]]] = {}
+        for callee, arg, axes, rank, origin in summ.get("dd", {}).get("c", {}).get(self.fname, ()):
+            self.local_dd.setdefault(callee, []).append([arg, [axes, rank, origin, self.m.paths.get(self.key, self.key),
+                                                               self.fname or "<module>"]])
+
+    def data_scope(self, key: str, fname: str) -> None:
+        """A ``@tf.function``: its values are real tensors, never symbolic ones, so only the
+        data-derived facts are followed through it (calls it makes, what it returns)."""
+        summ = self.m.modules[key]
+        fn = summ["functions"][fname]
+        self.key, self.fname = key, fname
+        self.facts = self.m.facts[(key, fname)]
+        self.env = {p: NONE for p in fn["p"] + fn["k"]}
+        self.data_start(summ)
+        for st in fn["b"]:
+            op = st[0]
+            if op in ("=", "f"):
+                self.data_calls(st[2])
+                origin = self.direct_origin(st[2]) if op == "=" else None
+                for target in (st[1] if op == "=" else [st[1]]):
+                    self.forget(target)
+                    for name in _target_names(target):
+                        self.env[name] = NONE  # a local shadows a module-level name
+                    if isinstance(target, str) and origin is not None:
+                        self.direct[target] = origin
+            elif op in ("e", "r"):
+                self.data_calls(st[1])
+                if op == "r" and self.facts.ret_dd is None:
+                    dd = self.dd_of(st[1])
+                    if dd is not None:
+                        self.facts.ret_dd = dd
+                        self.changed_facts_of((key, fname), callers_too=True)
+
+    def data_calls(self, ir: Any) -> None:
+        """Every call of a project function inside ``ir``: the data-derived arguments it passes."""
+        if not isinstance(ir, list) or not ir:
+            return
+        if ir[0] == "c":
+            ref = self.m.expr_ref(self.key, ir[1], frozenset(self.env))
+            if ref is not None and ref[0] == "f":
+                self.m_callers((ref[1], ref[2]), (self.key, self.fname))
+                self.data_args((ref[1], ref[2]), ir[1], ir[2], ir[3])
+            self.data_calls(ir[1])
+            for a in ir[2]:
+                self.data_calls(a)
+            for _, v in ir[3]:
+                self.data_calls(v)
+        elif ir[0] == "o":
+            for part in ir[1]:
+                self.data_calls(part)
+        elif ir[0] == "a":
+            self.data_calls(ir[1])
 
     def stmt(self, st: List[Any]) -> None:
         op = st[0]
         if op == "=":
             val = self.ev(st[2])
+            origin = self.direct_origin(st[2])
             for target in st[1]:
                 self.bind(target, val)
+                self.forget(target)
+                if isinstance(target, str) and origin is not None:
+                    self.direct[target] = origin
         elif op == "e":
             self.ev(st[1])
         elif op == "r":
@@ -527,13 +606,50 @@ class _Interpreter:
                     self.changed_facts_of((self.key, self.fname), callers_too=True)
                 if self.facts.ret_sunk and self.facts.sink_where is not None:
                     self.sink(val, self.facts.sink_where)
+                if self.facts.ret_dd is None:
+                    dd = self.dd_of(st[1])
+                    if dd is not None:
+                        self.facts.ret_dd = dd
+                        self.changed_facts_of((self.key, self.fname), callers_too=True)
         elif op == "f":
             it = self.ev(st[2])
             self.bind(st[1], (S if it[0] in (S, R) else None, it[1]))
+            self.forget(st[1])
         elif op == "s":
             where = self.where(f"`{self.fname.split('.')[0]}`")
             self.sink(self.ev(st[1]), where)
             self.sink(self.ev(st[2]), where)
+
+    def forget(self, target: Any) -> None:
+        if isinstance(target, str):
+            self.direct.pop(target, None)
+        elif isinstance(target, list):
+            for t in target:
+                self.forget(t)
+
+    def direct_origin(self, ir: Any) -> Optional[Tuple[str, ...]]:
+        """("p", param) for a bare name bound to a parameter, ("r", module, function) for a
+        call of a project function; None for anything else."""
+        if not isinstance(ir, list) or not ir:
+            return None
+        if ir[0] == "n":
+            return self.direct.get(ir[1])
+        if ir[0] == "c":
+            ref = self.m.expr_ref(self.key, ir[1], frozenset(self.env))
+            if ref is not None and ref[0] == "f":
+                return ("r", ref[1], ref[2])
+        return None
+
+    def dd_of(self, ir: Any) -> Optional[List[Any]]:
+        """The data-derived fact of a value passed on unchanged: a parameter given one, or the
+        result of a project function returning one."""
+        origin = self.direct_origin(ir)
+        if origin is None:
+            return None
+        if origin[0] == "p":
+            return self.facts.dd.get(origin[1]) if self.facts is not None else None
+        facts = self.m.facts.get((origin[1], origin[2]))
+        return facts.ret_dd if facts is not None else None
 
     def bind(self, target: Any, val: Val) -> None:
         if isinstance(target, str):
@@ -579,8 +695,35 @@ class _Interpreter:
             kind = self.m.class_kind(ref[1], ref[2])
             return (L, frozenset()) if kind == LAYER else (M, frozenset()) if kind == MODEL else NONE
         if ref[0] == "f":
+            self.data_args((ref[1], ref[2]), func, args, kws)
             return self.project_call((ref[1], ref[2]), arg_vals, kw_vals)
         return NONE
+
+    def data_args(self, fn: Tuple[str, str], func: Any, args: List[Any], kws: List[Any]) -> None:
+        """Parameters of ``fn`` this call gives a data-derived tensor: one this module's own code
+        builds (the summary's ``dd`` facts, by KL601's evidence), or one passed on unchanged."""
+        facts = self.m.facts.get(fn)
+        if facts is None:
+            return
+        params, names = facts.params, set(facts.params) | set(facts.kwonly)
+        found: List[Tuple[str, List[Any]]] = []
+        for arg, dd in self.local_dd.get(_dotted_text(func) or "", ()):
+            if isinstance(arg, int) and arg < len(params):
+                found.append((params[arg], dd))
+            elif isinstance(arg, str) and arg in names:
+                found.append((arg, dd))
+        for p, a in list(zip(params, args)) + [(k, v) for k, v in kws if k in names]:
+            dd = self.dd_of(a)
+            if dd is not None:
+                found.append((p, dd))
+        grew = False
+        for p, dd in found:
+            if p not in facts.dd:
+                facts.dd[p] = dd
+                grew = True
+        if grew:
+            self.m_callers(fn, (self.key, self.fname))
+            self.dirty.add(fn)
 
     def external(self, qn: str, arg_vals: List[Val], kw_vals: List[Tuple[Optional[str], Val]],
                  all_vals: List[Val]) -> Val:
@@ -661,6 +804,25 @@ class _Interpreter:
         self.callers.setdefault(fn, set()).add(caller)
 
 
+def _target_names(target: Any) -> List[str]:
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, list):
+        return [n for t in target for n in _target_names(t)]
+    return []
+
+
+def _dotted_text(func: Any) -> Optional[str]:
+    """``losses.match`` for the IR of that name; None for anything else."""
+    attrs: List[str] = []
+    while isinstance(func, list) and func and func[0] == "a":
+        attrs.append(func[2])
+        func = func[1]
+    if isinstance(func, list) and func and func[0] == "n":
+        return ".".join([func[1]] + list(reversed(attrs)))
+    return None
+
+
 def _callee_text(func: Any) -> str:
     """```Dense``` for ``Dense(4)(x)``, ```self.head``` for ``self.head(x)``: the consumer's name."""
     while isinstance(func, list) and func and func[0] == "c":
@@ -717,6 +879,19 @@ def disable() -> None:
 
 def build(root: str, use_cache: bool = True) -> ProjectModel:
     """Summarise the project under ``root`` (cached by content hash) and solve its facts."""
+    from .. import isolation
+
+    helper = isolation.helper_id()
+    try:
+        return _build(root, use_cache)
+    finally:
+        if isolation.helper_id() != helper:
+            # the summary pass forked the linting helper (empty_axes.data_facts runs there) before
+            # this model existed: the next file gets a fresh helper that inherits it
+            isolation.reset()
+
+
+def _build(root: str, use_cache: bool) -> ProjectModel:
     from ..cache import content_hash
     from ..files import read
 

@@ -12,6 +12,9 @@ project model evaluates (see ``project.py``):
 - expressions: ``None`` (a constant or something never symbolic), ``["n", name]``,
   ``["a", base, attr]``, ``["c", func, [args], [[kw, arg]...]]`` (a call; ``kw`` None for ``*``),
   ``["o", [parts]]`` (operators, subscripts, containers, comprehensions: a combination of parts);
+- ``dd`` (only in modules that build data-derived tensors, see ``empty_axes.data_facts``): the
+  calls of project functions this module's own code gives a tensor KL601 would call
+  data-derived (an axis that can be empty), and the functions that return one;
 - statements: ``["=", [targets], expr]`` (a target is a name, a list of targets, or None),
   ``["r", expr]`` (return), ``["e", expr]`` (expression statement), ``["f", target, expr]``
   (a ``for`` loop), ``["s", [inputs], [outputs], [[kw, arg]...]]`` (``super().__init__`` in a
@@ -22,8 +25,11 @@ from __future__ import annotations
 import ast
 from typing import Any, Dict, List, Optional
 
+from ..names import TRACKED_ROOTS
+
 Summary = Dict[str, Any]
-FORMAT = 1
+#: the cache key of summaries (project.py): bump it when the shape of a summary changes
+FORMAT = 2
 
 
 def summarize(source: bytes, modname: str, is_package: bool) -> Optional[Summary]:
@@ -32,18 +38,40 @@ def summarize(source: bytes, modname: str, is_package: bool) -> Optional[Summary
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
+    # imported here: empty_axes uses LibCST's walker, whose module imports the project model
+    from .empty_axes import ScopeScan, data_facts
+
     try:
-        return _Summarizer(modname, is_package).module(tree)
+        summarizer = _Summarizer(modname, is_package, ScopeScan)
+        summ = summarizer.module(tree)
     except RecursionError:
         return None
+    local = set(summ["defs"]) | {n for n, t in summ["imports"].items() if t.split(".", 1)[0] not in TRACKED_ROOTS}
+    if any(scan.worth_parsing(local) for scan in summarizer.scans):
+        # LibCST, only for the few files that build such values, in the linting helper process:
+        # its native parser can crash on valid code that ``ast`` takes (see isolation.py)
+        from .. import isolation
+
+        try:
+            dd = isolation.run(data_facts, source)
+        except isolation.ChildFailed:
+            dd = None
+        if dd:
+            summ["dd"] = dd
+    return summ
 
 
 class _Summarizer:
-    def __init__(self, modname: str, is_package: bool) -> None:
+    def __init__(self, modname: str, is_package: bool, scan_cls) -> None:
+        self.scan_cls = scan_cls
         self.modname = modname
         self.package = modname if is_package else modname.rpartition(".")[0]
         self.out: Summary = {"imports": {}, "stars": [], "aliases": {}, "classes": {}, "functions": {},
                              "body": [], "defs": {}}
+        #: per scope (module body, function, method), what KL601's data-derived test needs to know
+        #: before parsing the file with LibCST (empty_axes.ScopeScan)
+        self.scan = scan_cls()
+        self.scans: List[Any] = [self.scan]
 
     # -- module level ---------------------------------------------------------------------------
     def module(self, tree: ast.Module) -> Summary:
@@ -109,8 +137,11 @@ class _Summarizer:
     def function(self, name: str, fn: ast.AST, cls: Optional[str]) -> None:
         args = fn.args  # type: ignore[attr-defined]
         positional = [a.arg for a in list(args.posonlyargs) + list(args.args)]
+        outer, self.scan = self.scan, self.scan_cls()
+        self.scans.append(self.scan)
         entry = {"p": positional, "k": [a.arg for a in args.kwonlyargs], "l": fn.lineno,  # type: ignore[attr-defined]
                  "b": self.stmts(fn.body, init=cls)}  # type: ignore[attr-defined]
+        self.scan = outer
         decorators = [_dotted(d.func if isinstance(d, ast.Call) else d) for d in fn.decorator_list]  # type: ignore[attr-defined]
         if any(d and d.rsplit(".", 1)[-1] == "function" for d in decorators):
             entry["tf"] = 1  # tf.function: runs on real tensors
@@ -124,6 +155,7 @@ class _Summarizer:
             stmt = todo.pop()
             if isinstance(stmt, ast.Assign):
                 out.append(["=", [self.target(t) for t in stmt.targets], self.expr(stmt.value)])
+                self.scan.assign(stmt.targets, stmt.value)
             elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
                 if stmt.value is not None:
                     value = self.expr(stmt.value)
@@ -131,6 +163,7 @@ class _Summarizer:
                         value = ["o", [self.expr(stmt.target), value]]
                     out.append(["=", [self.target(stmt.target)], value])
             elif isinstance(stmt, ast.Return):
+                self.scan.returns = self.scan.returns or stmt.value is not None
                 out.append(["r", self.expr(stmt.value) if stmt.value is not None else None])
             elif isinstance(stmt, ast.Expr):
                 sup = self.super_init(stmt.value) if init is not None else None
@@ -181,6 +214,7 @@ class _Summarizer:
         if isinstance(node, ast.Attribute):
             return ["a", self.expr(node.value), node.attr]
         if isinstance(node, ast.Call):
+            self.scan.call(node)
             args = [self.expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args]
             kws = [[k.arg, self.expr(k.value)] for k in node.keywords]
             return ["c", self.expr(node.func), args, kws]
@@ -192,6 +226,7 @@ class _Summarizer:
             parts = [self.expr(node.elt)] + [self.expr(g.iter) for g in node.generators]
             return _combo(parts)
         if isinstance(node, ast.Subscript):
+            self.scan.subscript(node)
             return _combo([self.expr(node.value)])
         parts = [self.expr(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
         if isinstance(node, ast.Dict):

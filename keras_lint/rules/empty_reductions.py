@@ -2,334 +2,24 @@
 that can be empty; int32 shapes mixed with floats)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import FrozenSet, Optional, Set
+from typing import Dict, Optional, Set
 
 import libcst as cst
 
 from ..names import dotted_name
 from ..rule import UNSAFE, Fix, Invalid, Rule
-from ..analysis.dataflow import ASSIGN, UNPACK, DeferredScopes, Scope, iter_nodes
+from ..analysis.dataflow import DeferredScopes, Scope, iter_nodes
 from ..analysis.dtypes import FLOAT, PYFLOAT, _arg, dtype_oracles
-
-MAX_DEPTH = 16
+from ..analysis.empty_axes import MAX_DEPTH, Dyn, ShapeFlow, _is_none, _int_literal, from_fact
 
 ARGMAX_FUNCS = {
     "tensorflow.argmax": 0, "tensorflow.argmin": 0, "tensorflow.math.argmax": 0, "tensorflow.math.argmin": 0,
     "keras.backend.argmax": -1, "keras.backend.argmin": -1, "keras.ops.argmax": None, "keras.ops.argmin": None,
 }
-_WHERE = frozenset({"tensorflow.where", "tensorflow.where_v2", "tensorflow.math.where"})
-_BOOLEAN_MASK = frozenset({"tensorflow.boolean_mask", "keras.backend.boolean_mask"})
-_GATHER = frozenset({"tensorflow.gather", "keras.backend.gather", "keras.ops.take"})
-#: (op -> which tuple elements are data-dependent along axis 0); the op itself is element 0
-_TUPLE_OPS = {
-    "tensorflow.unique": {0}, "tensorflow.unique_with_counts": {0, 2},
-    "tensorflow.setdiff1d": {0, 1}, "tensorflow.image.non_max_suppression_with_scores": {0, 1},
-}
-_NMS = frozenset({"tensorflow.image.non_max_suppression", "tensorflow.image.non_max_suppression_overlaps"})
-_SAME_SHAPE = frozenset({
-    "tensorflow.cast", "tensorflow.identity", "tensorflow.stop_gradient", "tensorflow.abs", "tensorflow.exp",
-    "tensorflow.math.log", "tensorflow.log", "tensorflow.sigmoid", "tensorflow.nn.sigmoid", "tensorflow.nn.softmax",
-    "tensorflow.nn.relu", "tensorflow.square", "tensorflow.sqrt", "tensorflow.negative", "tensorflow.to_float",
-    "tensorflow.to_int32", "tensorflow.clip_by_value", "tensorflow.round", "tensorflow.floor", "tensorflow.math.abs",
-    "tensorflow.random.shuffle", "tensorflow.random_shuffle", "keras.backend.cast", "keras.backend.stop_gradient",
-    "tensorflow.math.sigmoid", "tensorflow.math.exp", "tensorflow.math.square", "tensorflow.math.sqrt",
-})
-_REDUCE = frozenset({
-    "tensorflow.reduce_max", "tensorflow.reduce_min", "tensorflow.reduce_sum", "tensorflow.reduce_mean",
-    "tensorflow.math.reduce_max", "tensorflow.math.reduce_min", "tensorflow.math.reduce_sum",
-    "tensorflow.math.reduce_mean", "keras.backend.max", "keras.backend.min", "keras.backend.sum", "keras.backend.mean",
-})
 _GUARD_CALLS = frozenset({"tensorflow.cond", "tensorflow.case", "tensorflow.switch_case", "tensorflow.Assert",
                           "tensorflow.debugging.Assert", "keras.backend.switch", "tensorflow.smart_cond"})
 _SIZE_FUNCS = frozenset({"tensorflow.shape", "tensorflow.size", "keras.backend.shape", "keras.ops.shape",
                          "tensorflow.math.count_nonzero", "tensorflow.count_nonzero"})
-
-
-@dataclass(frozen=True)
-class Dyn:
-    """Axes (counted from the front) whose length depends on the data, and where they came from."""
-
-    axes: FrozenSet[int]
-    rank: Optional[int]
-    origin: str
-    names: FrozenSet[str] = frozenset()
-
-    def via(self, name: str) -> "Dyn":
-        return Dyn(self.axes, self.rank, self.origin, self.names | {name})
-
-
-def _join(a: str, b: str) -> str:
-    if not a or a == b:
-        return b
-    if not b or b in a:
-        return a
-    return f"{a} and {b}"
-
-
-def _int_literal(expr: Optional[cst.BaseExpression]) -> Optional[int]:
-    if isinstance(expr, cst.Integer):
-        return int(expr.evaluated_value)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) and isinstance(expr.expression, cst.Integer):
-        return -int(expr.expression.evaluated_value)
-    return None
-
-
-def _is_none(expr) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-class ShapeFlow:
-    """Which axes of an expression can be empty, following local assignments."""
-
-    def __init__(self, ctx, scope: Scope) -> None:
-        self.ctx = ctx
-        self.scope = scope
-
-    def qn(self, expr: cst.BaseExpression) -> Optional[str]:
-        return self.ctx.qualname(expr)
-
-    def dyn(self, expr: cst.BaseExpression, before: int, depth: int = 0) -> Optional[Dyn]:
-        if depth > MAX_DEPTH:
-            return None
-        if isinstance(expr, cst.Name):
-            return self._name(expr.value, before, depth)
-        if isinstance(expr, cst.Attribute):
-            name = dotted_name(expr)
-            if name is not None and name.startswith("self."):
-                return self._name(name, before, depth)
-            if expr.attr.value == "y" and isinstance(expr.value, cst.Call) and self.qn(expr.value.func) in _TUPLE_OPS:
-                return Dyn(frozenset({0}), 1, self._label(expr.value))
-            return None
-        if isinstance(expr, cst.Call):
-            return self._call(expr, before, depth)
-        if isinstance(expr, cst.Subscript):
-            return self._subscript(expr, before, depth)
-        if isinstance(expr, (cst.BinaryOperation, cst.Comparison)):
-            return self._elementwise(expr, before, depth)
-        if isinstance(expr, cst.UnaryOperation):
-            return self.dyn(expr.expression, before, depth + 1)
-        return None
-
-    def _name(self, name: str, before: int, depth: int) -> Optional[Dyn]:
-        b = self.scope.lookup(name, before)
-        if b is None or b.value is None:
-            return None
-        if b.kind == ASSIGN:
-            d = self.dyn(b.value, b.order, depth + 1)
-        elif b.kind == UNPACK:
-            d = self._element(b.value, b.index, b.order, depth)
-        else:
-            return None
-        return d.via(name) if d is not None else None
-
-    def _element(self, value: cst.BaseExpression, index: int, before: int, depth: int) -> Optional[Dyn]:
-        if isinstance(value, cst.Call):
-            qn = self.qn(value.func)
-            if qn in _TUPLE_OPS:
-                return Dyn(frozenset({0}), 1, self._label(value)) if index in _TUPLE_OPS[qn] else None
-            return None
-        if isinstance(value, (cst.Tuple, cst.List)) and 0 <= index < len(value.elements):
-            el = value.elements[index]
-            if isinstance(el, cst.Element):
-                return self.dyn(el.value, before, depth + 1)
-        return None
-
-    def _label(self, call: cst.Call) -> str:
-        raw = self.ctx.raw_qualname(call.func) or self.qn(call.func) or "?"
-        raw = raw.replace("tensorflow.compat.v1.", "tf.").replace("tensorflow.", "tf.", 1)
-        if raw.endswith(("where", "where_v2")):
-            return f"{raw}(cond)"
-        return raw
-
-    def _call(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
-        qn = self.qn(call.func)
-        if qn is None:
-            return self._overlaps(call, before, depth)
-        if qn in _WHERE:
-            x = _arg(call, 1, "x")
-            y = _arg(call, 2, "y")
-            if (x is None or _is_none(x)) and (y is None or _is_none(y)) and call.args:
-                return Dyn(frozenset({0}), 2, self._label(call))
-            return None
-        if qn in _BOOLEAN_MASK:
-            axis = _arg(call, 2, "axis")
-            k = 0 if axis is None or _is_none(axis) else _int_literal(axis)
-            return Dyn(frozenset({k}), None, self._label(call)) if k is not None and k >= 0 else None
-        if qn in _NMS:
-            return Dyn(frozenset({0}), 1, "non-max suppression")
-        if qn in _TUPLE_OPS:
-            return None  # the tuple itself; see _element / subscripts
-        if qn in _GATHER:
-            return self._gather(call, before, depth)
-        if qn in _SAME_SHAPE:
-            first = _arg(call, 0, "x", "input", "t", "value", "features", "logits")
-            return self.dyn(first, before, depth + 1) if first is not None else None
-        if qn in _REDUCE:
-            return self._reduce(call, before, depth)
-        if qn in ("tensorflow.transpose", "keras.backend.transpose"):
-            first = _arg(call, 0, "a", "x")
-            d = self.dyn(first, before, depth + 1) if first is not None else None
-            perm = _arg(call, 1, "perm")
-            if d is None or perm is not None or d.rank != 2:
-                return None
-            return Dyn(frozenset(1 - a for a in d.axes), 2, d.origin, d.names)
-        return self._overlaps(call, before, depth)
-
-    def _overlaps(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
-        """``overlaps_graph(boxes1, boxes2)`` / ``compute_iou(a, b)``: an [N1, N2] matrix whose axis i
-        has the length of argument i."""
-        name = dotted_name(call.func)
-        if name is None:
-            return None
-        last = name.rsplit(".", 1)[-1].lower()
-        if "overlap" not in last and "iou" not in last:
-            return None
-        positional = [a.value for a in call.args if a.keyword is None and not a.star]
-        if len(positional) != 2:
-            return None
-        axes, names, origin = set(), set(), ""
-        for i, arg in enumerate(positional):
-            d = self.dyn(arg, before, depth + 1)
-            if d is not None and 0 in d.axes:
-                axes.add(i)
-                names |= d.names
-                origin = _join(origin, d.origin)
-        if not axes:
-            return None
-        return Dyn(frozenset(axes), 2, origin, frozenset(names))
-
-    def _gather(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
-        params = _arg(call, 0, "params", "x")
-        indices = _arg(call, 1, "indices")
-        axis_expr = _arg(call, 2, "axis")
-        axis = 0 if axis_expr is None else _int_literal(axis_expr)
-        if params is None or indices is None or axis is None or axis < 0 or _arg(call, 99, "batch_dims") is not None:
-            return None
-        di = self.dyn(indices, before, depth + 1)
-        dp = self.dyn(params, before, depth + 1)
-        axes: Set[int] = set()
-        names: Set[str] = set()
-        origin = ""
-        if di is not None and 0 in di.axes and di.rank in (1, None):
-            axes.add(axis)
-            names |= di.names
-            origin = di.origin
-        if dp is not None and (di is None or di.rank in (1, None)):
-            kept = {a for a in dp.axes if a != axis}
-            if kept:
-                axes |= kept
-                names |= dp.names
-                origin = _join(origin, dp.origin)
-        if not axes:
-            return None
-        return Dyn(frozenset(axes), dp.rank if dp is not None else None, origin, frozenset(names))
-
-    def _reduce(self, call: cst.Call, before: int, depth: int) -> Optional[Dyn]:
-        first = _arg(call, 0, "input_tensor", "x")
-        d = self.dyn(first, before, depth + 1) if first is not None else None
-        if d is None:
-            return None
-        axis = _int_literal(_arg(call, 1, "axis"))
-        keep = _arg(call, 2, "keepdims", "keep_dims")
-        if axis is None:
-            return None
-        if axis < 0:
-            if d.rank is None:
-                return None
-            axis += d.rank
-        if isinstance(keep, cst.Name) and keep.value == "True":
-            axes = frozenset(a for a in d.axes if a != axis)
-            rank = d.rank
-        else:
-            axes = frozenset(a if a < axis else a - 1 for a in d.axes if a != axis)
-            rank = d.rank - 1 if d.rank is not None else None
-        return Dyn(axes, rank, d.origin, d.names) if axes else None
-
-    def _elementwise(self, expr, before: int, depth: int) -> Optional[Dyn]:
-        if isinstance(expr, cst.BinaryOperation):
-            sides = [expr.left, expr.right]
-        else:
-            sides = [expr.left] + [c.comparator for c in expr.comparisons]
-        found = [self.dyn(s, before, depth + 1) for s in sides]
-        dyns = [d for d in found if d is not None]
-        if not dyns:
-            return None
-        others = [s for s, d in zip(sides, found) if d is None]
-        if all(isinstance(s, (cst.Integer, cst.Float)) or _int_literal(s) is not None for s in others):
-            return dyns[0]
-        return None
-
-    def _subscript(self, expr: cst.Subscript, before: int, depth: int) -> Optional[Dyn]:
-        value = expr.value
-        elems = list(expr.slice)
-        # tf.unique(x)[0]
-        if isinstance(value, cst.Call) and self.qn(value.func) in _TUPLE_OPS and len(elems) == 1:
-            idx = _int_literal(elems[0].slice.value) if isinstance(elems[0].slice, cst.Index) else None
-            if idx is not None:
-                return self._element(value, idx, before, depth)
-            return None
-        base = self.dyn(value, before, depth + 1)
-        axes: Set[int] = set()
-        out_axis = 0
-        in_axis = 0
-        origin = base.origin if base is not None else ""
-        names = set(base.names) if base is not None else set()
-        for el in elems:
-            sl = el.slice
-            if isinstance(sl, cst.Index):
-                if isinstance(sl.value, cst.Ellipsis):
-                    return None
-                if _is_none(sl.value):  # newaxis
-                    out_axis += 1
-                    continue
-                in_axis += 1  # an index drops the axis
-                continue
-            assert isinstance(sl, cst.Slice)
-            if base is not None and in_axis in base.axes:
-                axes.add(out_axis)
-            elif self._computed_bound(sl.lower, before, depth) or self._computed_bound(sl.upper, before, depth):
-                axes.add(out_axis)
-                origin = origin or "slicing by a computed bound"
-            in_axis += 1
-            out_axis += 1
-        if base is not None:
-            rank = base.rank
-            for a in base.axes:
-                if a >= in_axis:
-                    axes.add(a - in_axis + out_axis)
-            new_rank = None if rank is None else rank - in_axis + out_axis
-        else:
-            new_rank = None
-        if not axes:
-            return None
-        return Dyn(frozenset(axes), new_rank, origin, frozenset(names))
-
-    def _computed_bound(self, bound: Optional[cst.BaseExpression], before: int, depth: int) -> bool:
-        """A slice bound computed by TensorFlow from data (a count, a shape): ``t[:num_gt]`` with
-        ``num_gt = tf.reduce_sum(...)``. Parameters and configuration values are not."""
-        if bound is None or depth > MAX_DEPTH:
-            return False
-        if isinstance(bound, cst.Name):
-            b = self.scope.lookup(bound.value, before)
-            if b is None or b.kind != ASSIGN or b.value is None:
-                return False
-            return self._computed_bound(b.value, b.order, depth + 1)
-        if isinstance(bound, cst.Subscript):
-            return self._computed_bound(bound.value, before, depth + 1)
-        if isinstance(bound, cst.BinaryOperation):
-            return self._computed_bound(bound.left, before, depth + 1) or self._computed_bound(bound.right, before, depth + 1)
-        if isinstance(bound, cst.Call):
-            qn = self.qn(bound.func)
-            if qn is None or not qn.startswith("tensorflow."):
-                return False
-            if qn in ("tensorflow.shape", "tensorflow.size") :
-                # tf.shape(x)[0] of a data-dependent x is a computed count; of anything else it is the full length
-                first = _arg(bound, 0, "input")
-                return first is not None and self.dyn(first, before, depth + 1) is not None
-            return qn.startswith(("tensorflow.reduce_", "tensorflow.math.reduce_", "tensorflow.math.count_nonzero",
-                                  "tensorflow.count_nonzero", "tensorflow.cast", "tensorflow.minimum"))
-        return False
 
 
 def _guarded_names(ctx, scope: Scope) -> Set[str]:
@@ -369,7 +59,13 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
     - `tf.gather` with such indices, slicing by a bound computed from the data
       (`gt_boxes[:num_gt]` with `num_gt = tf.reduce_sum(...)`);
     - an overlaps/IoU matrix built from such a tensor (a call named `*overlap*` / `*iou*` with two
-      box arguments: axis *i* has the length of argument *i*).
+      box arguments: axis *i* has the length of argument *i*);
+    - across modules, through the project model: a parameter that a caller anywhere in the project
+      gives such a tensor (built in the caller's function by the evidence above, or passed on
+      unchanged from a parameter or a project function that returns one), and the result of a
+      project function that returns one. The message then names the module and function that
+      built the data (``tf.boolean_mask in `data:load_boxes`, data.py:7``), and SARIF output
+      carries that place as a related location.
 
     A guard silences it: a `tf.cond` around the call, or any `if`/`while`/`assert`/`tf.cond`/
     `tf.Assert` in the same function that looks at `tf.shape`, `tf.size`, `.shape` or `len()` of
@@ -493,7 +189,7 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
 
     def leave_Module(self, node: cst.Module) -> None:
         for scope, items in self._deferred_scopes():
-            flow = ShapeFlow(self.ctx, scope)
+            flow = ShapeFlow(self.ctx, scope, self._data_params(items[0]))
             guarded: Optional[Set[str]] = None
             for it in items:
                 before = scope.order_of(it.node)
@@ -518,8 +214,25 @@ class ArgmaxOverEmptyAxis(DeferredScopes, Rule):
                     continue
                 func = (self.ctx.raw_qualname(it.node.func) or it.data["qn"]).replace("tensorflow.", "tf.", 1)
                 operand = operand_name or _code(it.data["operand"])
+                related = (None, d.source[0], d.source[1], d.source[2]) if d.source is not None else None
                 self.report(it.node, self.message.format(func=func, axis=hit, operand=operand, origin=d.origin,
-                                                         pad=_pad_hint(hit, d.rank)))
+                                                         pad=_pad_hint(hit, d.rank)), None, related)
+
+    def _data_params(self, item) -> Dict[str, Dyn]:
+        """The parameters of the function holding ``item`` that callers elsewhere in the project
+        give data-derived tensors (the project model's ``dd`` facts)."""
+        project, owner = self.ctx.project, item.owner
+        if project is None or not isinstance(owner, cst.FunctionDef):
+            return {}
+        if any(s is owner for s in self.ctx.module.body):
+            qual = owner.name.value
+        elif item.cls is not None and any(s is item.cls for s in self.ctx.module.body) \
+                and any(s is owner for s in item.cls.body.body):
+            qual = f"{item.cls.name.value}.{owner.name.value}"
+        else:
+            return {}  # a nested function: the summary does not follow it
+        facts = project.own_function(qual)
+        return {p: from_fact(f, project) for p, f in facts.dd.items()} if facts is not None else {}
 
 
 class ShapeIntFloatMix(DeferredScopes, Rule):
