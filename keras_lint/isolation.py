@@ -43,10 +43,12 @@ MEMORY_BUDGET_MB = 1536
 #: Python. Virtual memory: only the pages a file really uses are touched.
 STACK_BYTES = 512 << 20
 RECURSION_LIMIT = 60_000
-#: A helper whose resident set is above this after a file retires, and the next file gets a fresh
-#: one (a fork, ~10 ms): CPython keeps the arenas a large file's LibCST tree needed, so without
-#: this each helper would hold the peak of its largest file for the rest of the run.
-RETIRE_RSS_MB = 160
+#: A helper whose resident set has grown by more than this since it started retires after its
+#: file, and the next file gets a fresh one (a fork, ~10 ms): CPython keeps the arenas a large
+#: file's LibCST tree needed, so without this each helper would hold the peak of its largest file
+#: for the rest of the run. (Growth, not size: a helper forked from a large process, a test run
+#: that imported TensorFlow, starts large.)
+RETIRE_RSS_MB = 100
 #: Wall-clock safety net on top of the CPU budget (a helper that is starved or stuck).
 _WALL_FACTOR, _WALL_EXTRA_S = 4, 30
 
@@ -269,6 +271,7 @@ def _serve(parent: int, requests: int, replies: int) -> None:
 
 
 def _loop(requests: int, replies: int) -> None:
+    start_mb = _resident_mb()
     while True:
         request = _read_frame(requests)
         if request is None:
@@ -282,7 +285,7 @@ def _loop(requests: int, replies: int) -> None:
         except BaseException as exc:  # noqa: BLE001 - fn should not raise; say so in one line
             reply = (False, f"internal error: {type(exc).__name__}: {exc} (please report this)")
         try:
-            payload = pickle.dumps(reply + (retire := _resident_mb() > RETIRE_RSS_MB,),
+            payload = pickle.dumps(reply + (retire := _resident_mb() - start_mb > RETIRE_RSS_MB,),
                                    protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001
             retire = True

@@ -129,7 +129,7 @@ def test_a_helper_killed_between_files_is_replaced(monkeypatch, fresh_helper):
 
 
 def test_a_helper_that_grew_large_retires_and_the_next_file_gets_a_fresh_one(monkeypatch, fresh_helper):
-    monkeypatch.setattr(isolation, "RETIRE_RSS_MB", 1)  # every helper is "too large" after a file
+    monkeypatch.setattr(isolation, "RETIRE_RSS_MB", -(1 << 30))  # every helper has "grown too much"
     settings = Settings([r for r in all_rules().values() if r.code == "KL402"])
     first = lint_source(GOOD.encode(), "a.py", settings)
     assert isolation._helper is None  # reaped right after its reply
