@@ -20,7 +20,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from .catalog import is_known_selector
 
-TARGETS = ("keras3", "tf-keras")
+from . import TARGETS
 TABLE = "[tool.keras-lint]"
 
 # key -> what its value must be (the words the error message uses)

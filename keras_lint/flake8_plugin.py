@@ -19,10 +19,9 @@ import os
 import sys
 from typing import Iterator, List, Optional, Set, Tuple
 
-from . import __version__, escape
+from . import TARGETS, __version__, escape
 from .catalog import RULES
 from .catalog import is_known_selector
-from .config import TARGETS, ConfigError
 
 
 class KerasLintChecker:
@@ -48,14 +47,11 @@ class KerasLintChecker:
 
     @classmethod
     def parse_options(cls, options) -> None:
-        from .settings import Overrides, Resolver  # light: no LibCST
-
         # `--select KL` (or KL in a [flake8] select list) means "the KL plugin": the table's own
         # selection stands. A selector naming a family or a code (KL5, KL502) asks for those
         # rules: they run whatever the table says, opt-in ones included.
         cls.explicit = tuple(sel for sel in _kl_selectors(getattr(options, "select", None))
                              + _kl_selectors(getattr(options, "extend_select", None)) if len(sel) > 2)
-        cls._resolver = Resolver(Overrides(target=options.keras_lint_target))
         # Run only the rules whose codes flake8 would report (its own select/ignore decision;
         # per-file-ignores and noqa only drop more): ``flake8 --select E,F`` costs nothing and
         # opt-in rules cost nothing until selected.
@@ -66,12 +62,17 @@ class KerasLintChecker:
             cls.selected = {code for code in RULES if decide(code) is Decision.Selected}
         except Exception:  # noqa: BLE001 - another flake8: run every rule and let flake8 filter
             cls.selected = None
-        if cls.selected != set():
-            _tune_gc()
+        if cls.selected == set():
+            return  # no KL code selected: nothing more to load (a run without KL pays ~nothing)
+        from .settings import Overrides, Resolver  # light: no LibCST
+
+        cls._resolver = Resolver(Overrides(target=options.keras_lint_target))
+        _tune_gc()
 
     def _rules(self) -> Optional[list]:
         """The rule classes to run on this file, and its target; None: nothing (excluded, or a
         broken configuration, named once on stderr)."""
+        from .config import ConfigError
         from .settings import Resolver, file_rules
 
         if self._resolver is None:  # parse_options was not called (a test, another flake8)
