@@ -215,7 +215,7 @@ def measure(rows: Dict[str, Row], plan: List[Tuple[str, List[str], Path, int]], 
                   f"largest process, {sample[4]} MB all processes", file=sys.stderr)
 
 
-def phase_rates(cmd: Sequence[str], cwd: Path, files: int) -> Dict[str, Tuple[float, int]]:
+def phase_rates(cmd: Sequence[str], cwd: Path) -> Dict[str, Tuple[float, int]]:
     """One ``--profile`` run: phase -> (seconds summed over workers, calls)."""
     out = subprocess.run(list(cmd) + ["--profile"], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True).stderr
@@ -275,7 +275,7 @@ def _print_extra(large_rows, scale_rows, scale_plan) -> None:
         print("| run | " + " | ".join(PHASES) + " |")
         print("|---|" + "---:|" * len(PHASES))
         for (name, cmd, cwd, count) in scale_plan:
-            rates = phase_rates(cmd, cwd, count)
+            rates = phase_rates(cmd, cwd)
             cells = []
             for phase in PHASES:
                 secs, calls = rates.get(phase, (0.0, 0))

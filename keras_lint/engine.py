@@ -417,13 +417,15 @@ def _fix_source(source: bytes, path: str, settings: Settings) -> FileResult:
     result = FileResult(path)
     first_pass: List[Diagnostic] = []
     try:
-        if not rules_for(source, path, settings):
+        rules: Optional[List[Type[Rule]]] = rules_for(source, path, settings)
+        if not rules:
             return result  # nothing can be reported, so nothing fixed: LibCST need not parse it
         module = parse(source)
         current_source = source
         applied: List[Diagnostic] = []
         for _ in range(MAX_FIX_PASSES):
-            located = lint_module(module, current_source, path, settings)
+            # the first pass reuses the rules just chosen; a fixed text is gated again
+            located = lint_module(module, current_source, path, settings, rules if current_source is source else None)
             todo = [(r, d) for r, d in located if _applicable(r.fix, settings.unsafe_fixes)]
             if current_source is source:
                 first_pass = [d for _, d in located]

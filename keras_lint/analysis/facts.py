@@ -24,16 +24,13 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tup
 from ..names import TRACKED_ROOTS, canonical
 from .keras_classes import LAYER, MODEL, keras_class_kind
 from .stack import _sets_legacy_keras
+from .summary import _blocks, _dotted
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _ATTR_RE = re.compile(rf"\.[ \t]*({_WORD})")
 _KEYWORD_RE = re.compile(rf"[(,][ \t\r\n\\]*({_WORD})[ \t]*=(?!=)")
 _CALLEE_RE = re.compile(rf"({_WORD})[ \t]*\(")
 _BLANKS = re.compile(r"[ \t]+")
-#: builtin bases that never make a Keras class
-_PLAIN_BASES = frozenset({"object", "Exception", "ValueError", "TypeError", "RuntimeError", "dict", "list",
-                          "tuple", "str", "int", "float", "NamedTuple", "Enum", "IntEnum", "ABC", "Protocol"})
-
 
 class Census:
     """What a stretch of source mentions. ``bound``: local name -> the qualified names imports
@@ -87,10 +84,6 @@ class Census:
     def refers(self, predicate: Callable[[str], bool]) -> bool:
         """Some reference, in canonical spelling (``keras.layers.Dense`` for ``tf.keras.layers.Dense``)."""
         return any(predicate(r) for r in self.canonical_refs())
-
-    def last_names(self) -> Set[str]:
-        """The last component of every reference (``argmax`` for ``tf.math.argmax``)."""
-        return {r.rsplit(".", 1)[-1] for r in self.refs}
 
     @property
     def attrs(self) -> Set[str]:
@@ -152,7 +145,7 @@ class ClassInfo:
 
 
 class Facts:
-    def __init__(self, census: Census, classes: List[ClassInfo], via_project: bool, project_defs: Set[str],
+    def __init__(self, census: Census, classes: List[ClassInfo], via_project: bool, project_names: Set[str],
                  maybe_tf_keras: Optional[str], imported: Set[str], from_names: Set[str]) -> None:
         self.census = census
         self.classes = classes
@@ -162,15 +155,17 @@ class Facts:
         self.from_names = from_names
         #: some import binds Keras or TensorFlow through a project module (the project model says so)
         self.via_project = via_project
-        #: some import names a project definition the project model knows (a class, a function, a
-        #: module): its facts (symbolic parameters, Layer bases) live in another file
-        self.project_defs = bool(project_defs)
-        #: the local names such imports bind
-        self.project_names: Set[str] = set(project_defs)
+        #: the local names of imports that name a project definition the project model knows (a
+        #: class, a function, a module): its facts (symbolic parameters, Layer bases) live elsewhere
+        self.project_names = project_names
         #: "tf-keras" when the file is judged against tf-keras whatever the run's target (it
         #: imports tf_keras or sets TF_USE_LEGACY_KERAS at module level: analysis/stack.py's rule,
         #: read here on the ast), "both" when it may be, else None
         self.maybe_tf_keras = maybe_tf_keras
+
+    @property
+    def project_defs(self) -> bool:
+        return bool(self.project_names)
 
     def subclasses(self, kinds: Iterable[str] = (LAYER, MODEL)) -> List[ClassInfo]:
         """Classes that may derive from a Keras class of one of ``kinds``. The rules only know a
@@ -221,12 +216,12 @@ class _Taker:
         self.bound: Dict[str, List[str]] = {}
         self.shared: dict = {}
         self.via_project = False
-        self.project_defs: Set[str] = set()
+        self.project_names: Set[str] = set()
         self.imported: Set[str] = set()
         self.from_names: Set[str] = set()
 
     def module(self, tree: ast.Module) -> Facts:
-        classes: List[ClassNode] = []
+        classes: List[ast.ClassDef] = []
         functions: List[ast.AST] = []
         docstrings: List[Tuple[int, int, int, int]] = []
         # statements only (imports may sit in any block, classes in any scope)
@@ -254,20 +249,16 @@ class _Taker:
                 classes.append(stmt)
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions.append(stmt)
-            for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-                block = getattr(stmt, name, None)
-                if block:
-                    todo.extend(reversed(block))
-                    if name == "body" and isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
-                            and _is_docstring(block[0]):
-                        docstrings.append(_span(block[0]))
+            if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and _is_docstring(stmt.body[0]):
+                docstrings.append(_span(stmt.body[0]))
+            todo.extend(reversed(_blocks(stmt)))
         self.source = _blank(self.source, docstrings)
         self.lines = None
         census = Census(self.source, self.bound, self.shared)
         census.defaults = self._def_defaults(functions)
         infos = [self._class(node) for node in classes]
         maybe_tf_keras = self._judged_on_tf_keras(tree)
-        return Facts(census, infos, self.via_project, self.project_defs, maybe_tf_keras, self.imported,
+        return Facts(census, infos, self.via_project, self.project_names, maybe_tf_keras, self.imported,
                      self.from_names)
 
     def _judged_on_tf_keras(self, tree: ast.Module) -> Optional[str]:
@@ -346,7 +337,7 @@ class _Taker:
             self.bound.setdefault(local, []).append(qn)
             self.via_project = True
         elif self.view.ref(local) is not None:
-            self.project_defs.add(local)
+            self.project_names.add(local)
 
     def _text(self, node: ast.AST) -> str:
         if self.lines is None:
@@ -381,7 +372,6 @@ class _Taker:
         return Method(fn.name, params, varkw, forwards, Census(text, self.bound, self.shared), object_default)
 
 
-ClassNode = ast.ClassDef
 
 
 def _is_docstring(stmt: ast.AST) -> bool:
@@ -441,17 +431,6 @@ def _forwards(fn: ast.AST) -> bool:
                 and sub.func.value.func.id == "super" and any(k.arg is None for k in sub.keywords):
             return True
     return False
-
-
-def _dotted(node: ast.expr) -> Optional[str]:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def stacks_of(facts: Facts, run_target: str) -> FrozenSet[str]:

@@ -18,7 +18,7 @@ from ._callfix import keyword_arg
 from ..walk import children
 from ..analysis.facts import stacks_of
 from ..analysis.project import is_raw_op
-from ..analysis.symbolic import INPUT_CTORS, LIST, RAW, SYM, Finding, symbolic_analysis
+from ..analysis.symbolic import LIST, RAW, SYM, Finding, symbolic_analysis
 
 #: attributes that hand out symbolic tensors (``model.output``, ``layer.outputs``)
 _SYMBOLIC_ATTRS = frozenset({"output", "outputs", "input", "inputs"})
@@ -28,8 +28,9 @@ def _may_be_symbolic(facts) -> bool:
     """Gate of KL101/KL102: the file can hold a symbolic tensor: it makes an ``Input``, reads a
     model's or layer's output, or imports from project modules (whose functions may hand it one)."""
     census = facts.census
+    # every INPUT_CTORS spelling ends in ".Input" (analysis/symbolic.py)
     return facts.project_defs or facts.via_project or bool(census.attrs & _SYMBOLIC_ATTRS) or \
-        census.refers(INPUT_CTORS.__contains__) or census.refers(lambda r: r.rsplit(".", 1)[-1] == "Input")
+        census.refers(lambda r: r.rsplit(".", 1)[-1] == "Input")
 
 # Dynamic shapes: wrapped in a Lambda they become symbolic tensors, which later reshape/tile/range
 # calls cannot take as static arguments (measured on a YOLO decode head): report without a fix.

@@ -18,11 +18,18 @@ from ..analysis.receivers import KERAS, OTHER, ReceiverMixin
 KERNEL_DIMS = {"Conv2D": 2, "Convolution2D": 2, "Conv2DTranspose": 2, "SeparableConv2D": 2,
                "Conv3D": 3, "Convolution3D": 3}
 KERAS1_NAMES = ("Convolution2D", "Convolution3D")
-#: the rule's gate: every keyword its tables name, and the callees it checks without keywords
-_OLD_KEYWORDS_OF: Dict[str, frozenset] = {}
-for _name, _table in list(KEYWORDS.items()) + list(METHOD_KEYWORDS.items()):
-    _last = _name.rsplit(".", 1)[-1]
-    _OLD_KEYWORDS_OF[_last] = _OLD_KEYWORDS_OF.get(_last, frozenset()) | frozenset(_table)
+
+
+def _old_keywords_by_callee() -> Dict[str, frozenset]:
+    """The rule's gate: callee's last name -> every old keyword the tables name for it."""
+    out: Dict[str, frozenset] = {}
+    for name, table in list(KEYWORDS.items()) + list(METHOD_KEYWORDS.items()):
+        last = name.rsplit(".", 1)[-1]
+        out[last] = out.get(last, frozenset()) | frozenset(table)
+    return out
+
+
+_OLD_KEYWORDS_OF = _old_keywords_by_callee()
 #: (a positional Keras 1 kernel needs a Keras 1 name or a Keras 1 keyword, which the tables hold)
 _OLD_CALLEES = frozenset(OPTIMIZER_ALIASES) | frozenset(KERAS1_NAMES)
 
