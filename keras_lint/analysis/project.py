@@ -38,7 +38,7 @@ import tempfile
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ..names import TRACKED_ROOTS, canonical
-from ..tables.ops import NOT_OPS
+from ..tables.ops import is_raw_op
 from .keras_classes import LAYER, MODEL, keras_class_kind
 from .summary import FORMAT as SUMMARY_FORMAT, Summary, summarize
 
@@ -60,22 +60,6 @@ MODEL_FACTORIES = frozenset({"keras.models.load_model", "keras.saving.load_model
                              "keras.models.model_from_json", "keras.models.model_from_yaml", "keras.Sequential",
                              "keras.models.Sequential"})
 FUNCTIONAL_MERGES = frozenset({"concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"})
-NOT_RAW_PREFIXES = ("tensorflow.data.", "tensorflow.io.", "tensorflow.summary.", "tensorflow.config.",
-                    "tensorflow.distribute.", "tensorflow.saved_model.", "tensorflow.train.", "tensorflow.debugging.",
-                    "tensorflow.test.", "tensorflow.nest.", "tensorflow.estimator.", "tensorflow.lite.",
-                    "tensorflow.sysconfig.")
-
-
-def is_raw_op(qn: str) -> bool:
-    """A raw TensorFlow / Keras-2 backend function (canonical name), not a class or utility."""
-    if qn in NOT_OPS:
-        return False
-    last = qn.rsplit(".", 1)[-1]
-    if not last[:1].islower():
-        return False  # classes: tf.TensorShape, tf.Variable, ...
-    if qn.startswith("tensorflow."):
-        return not qn.startswith(NOT_RAW_PREFIXES)
-    return qn.startswith("keras.backend.")
 
 
 # -- finding the project ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from ..names import dotted_name
-from ..tables.ops import NOT_OPS
+from ..tables.ops import is_raw_op
 from ..walk import children
 from .keras_classes import LAYER, MODEL, iter_statements, keras_class_kind, keras_classes
 
@@ -552,7 +552,7 @@ class _Scope:
             return None
         if qn.startswith(("keras.ops.", "keras.activations.")):
             return _combine(arg_vals, operator=True)
-        if self.is_raw_op(qn):
+        if is_raw_op(qn):
             touched = [v for v in arg_vals if _is_symbolic(v)]
             if not touched:
                 return None
@@ -560,19 +560,6 @@ class _Scope:
             self.a.op_names[id(node)] = qn
             return (RAW, frozenset().union(*(_origins(v) for v in touched)) | {node})
         return None
-
-    def is_raw_op(self, qn: str) -> bool:
-        if qn in NOT_OPS:
-            return False
-        last = qn.rsplit(".", 1)[-1]
-        if not last[:1].islower():
-            return False  # classes: tf.TensorShape, tf.Variable, ...
-        if qn.startswith("tensorflow."):
-            return not qn.startswith(("tensorflow.data.", "tensorflow.io.", "tensorflow.summary.", "tensorflow.config.",
-                                      "tensorflow.distribute.", "tensorflow.saved_model.", "tensorflow.train.",
-                                      "tensorflow.debugging.", "tensorflow.test.", "tensorflow.nest.",
-                                      "tensorflow.estimator.", "tensorflow.lite.", "tensorflow.sysconfig."))
-        return qn.startswith("keras.backend.")
 
     def layer_call(self, node: cst.Call, arg_vals: List[Val]) -> Val:
         self.sink(node.args, arg_vals, model=False, consumer=self.consumer(node))

@@ -17,7 +17,7 @@ from ._bindings import is_free
 from ._callfix import keyword_arg
 from ..walk import children
 from ..analysis.facts import stacks_of
-from ..analysis.project import is_raw_op
+from ..tables.ops import is_raw_op
 from ..analysis.symbolic import LIST, RAW, SYM, Finding, symbolic_analysis
 
 #: attributes that hand out symbolic tensors (``model.output``, ``layer.outputs``)

@@ -197,3 +197,21 @@ NOT_OPS = frozenset({
     "tensorflow.variable_scope", "tensorflow.compat.v1.variable_scope", "tensorflow.summary.histogram",
     "tensorflow.summary.scalar", "tensorflow.dtypes.as_dtype", "tensorflow.as_dtype",
 })
+
+#: TensorFlow namespaces of utilities, not ops on tensors (KL101 and the project model)
+NOT_RAW_PREFIXES = ("tensorflow.data.", "tensorflow.io.", "tensorflow.summary.", "tensorflow.config.",
+                    "tensorflow.distribute.", "tensorflow.saved_model.", "tensorflow.train.", "tensorflow.debugging.",
+                    "tensorflow.test.", "tensorflow.nest.", "tensorflow.estimator.", "tensorflow.lite.",
+                    "tensorflow.sysconfig.")
+
+
+def is_raw_op(qn: str) -> bool:
+    """A raw TensorFlow / Keras-2 backend function (canonical name), not a class or utility."""
+    if qn in NOT_OPS:
+        return False
+    last = qn.rsplit(".", 1)[-1]
+    if not last[:1].islower():
+        return False  # classes: tf.TensorShape, tf.Variable, ...
+    if qn.startswith("tensorflow."):
+        return not qn.startswith(NOT_RAW_PREFIXES)
+    return qn.startswith("keras.backend.")
